@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace fs {
+
+// What every service process is configured with. Flags win over FS_* environment variables,
+// which win over the defaults.
+struct ServerConfig {
+  std::string service_name;
+  std::string db_url;
+  std::string listen_address = "127.0.0.1";
+  int grpc_port = 0;
+  int metrics_port = 0;
+  int pool_size = 8;
+  absl::Duration pool_acquire_timeout = absl::Seconds(5);
+  absl::Duration health_check_interval = absl::Seconds(2);
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  bool migrate_only = false;
+  bool insecure_dev_auth = false;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+  std::string trust_domain = "fs.local";
+  // Service names (".../service/<name>") allowed to act for a practitioner.
+  std::vector<std::string> trusted_frontends;
+};
+
+// Parses argv (absl flags) after applying FS_<FLAG> environment fallbacks, and returns the
+// common configuration. Service-specific flags are declared by the service and read by it after
+// this call. Exits the process with a message on bad flags.
+ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service_name,
+                               int default_grpc_port, int default_metrics_port);
+
+}  // namespace fs

@@ -1,0 +1,173 @@
+#include "common/db_pool.h"
+
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/metrics.h"
+
+namespace fs {
+
+ConnectionPool::ConnectionPool(Options options, std::vector<PreparedStatement> statements,
+                               PoolMetrics* metrics)
+    : options_(std::move(options)), statements_(std::move(statements)), metrics_(metrics) {}
+
+ConnectionPool::~ConnectionPool() { Close(); }
+
+void ConnectionPool::Close() {
+  std::vector<std::unique_ptr<pqxx::connection>> to_close;
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    to_close.swap(idle_);
+    open_ -= static_cast<int>(to_close.size());
+    UpdateGauges();
+  }
+  available_.notify_all();
+  for (auto& conn : to_close) {
+    try {
+      conn->disconnect();
+    } catch (const std::exception&) {
+      // Already gone; nothing to release.
+    }
+  }
+}
+
+void ConnectionPool::UpdateGauges() {
+  if (metrics_ == nullptr) return;
+  metrics_->SetConnections(leased_, static_cast<int>(idle_.size()));
+}
+
+std::unique_ptr<pqxx::connection> ConnectionPool::Open() {
+  auto conn = std::make_unique<pqxx::connection>(options_.url);
+  if (!options_.schema.empty()) {
+    pqxx::nontransaction tx(*conn);
+    tx.exec(absl::StrCat("SET search_path TO ", tx.quote_name(options_.schema)));
+  }
+  for (const auto& statement : statements_) conn->prepare(statement.name, statement.sql);
+  return conn;
+}
+
+absl::Status ConnectionPool::Acquire(std::unique_ptr<pqxx::connection>* out) {
+  auto start = std::chrono::steady_clock::now();
+  bool open_new = false;
+  {
+    std::unique_lock lock(mu_);
+    auto deadline = start + absl::ToChronoNanoseconds(options_.acquire_timeout);
+    while (!closed_ && idle_.empty() && open_ >= options_.size) {
+      if (available_.wait_until(lock, deadline) == std::cv_status::timeout) {
+        return absl::UnavailableError("database connection pool exhausted; try again");
+      }
+    }
+    if (closed_) return absl::UnavailableError("server is shutting down");
+    if (!idle_.empty()) {
+      *out = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      ++open_;
+      open_new = true;
+    }
+    ++leased_;
+    UpdateGauges();
+  }
+  if (metrics_ != nullptr) {
+    metrics_->ObserveWait(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  if (!open_new) return absl::OkStatus();
+  try {
+    *out = Open();
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    Release(nullptr, /*broken=*/true);
+    return absl::UnavailableError(absl::StrCat("database unreachable: ", e.what()));
+  }
+}
+
+void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken) {
+  {
+    std::lock_guard lock(mu_);
+    --leased_;
+    if (broken || closed_ || conn == nullptr || !conn->is_open()) {
+      --open_;
+      if (broken) {
+        // A lost connection usually means the server restarted: the idle ones are stale too.
+        open_ -= static_cast<int>(idle_.size());
+        idle_.clear();
+      }
+    } else {
+      idle_.push_back(std::move(conn));
+      conn = nullptr;
+    }
+    UpdateGauges();
+  }
+  available_.notify_one();
+}
+
+absl::Status ConnectionPool::WithConnection(
+    const std::function<absl::Status(pqxx::connection&)>& body) {
+  std::unique_ptr<pqxx::connection> conn;
+  if (auto status = Acquire(&conn); !status.ok()) return status;
+  absl::Status result;
+  bool broken = false;
+  try {
+    result = body(*conn);
+  } catch (const pqxx::broken_connection& e) {
+    broken = true;
+    result = absl::UnavailableError(absl::StrCat("database connection lost: ", e.what()));
+  } catch (const std::exception& e) {
+    result = absl::InternalError(absl::StrCat("database error: ", e.what()));
+  }
+  Release(std::move(conn), broken);
+  return result;
+}
+
+absl::Status ConnectionPool::Transact(const std::function<absl::Status(pqxx::work&)>& body) {
+  absl::Status last;
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    std::unique_ptr<pqxx::connection> conn;
+    if (auto status = Acquire(&conn); !status.ok()) return status;
+    bool broken = false;
+    bool retry = false;
+    try {
+      pqxx::work tx(*conn);
+      last = body(tx);
+      if (last.ok()) tx.commit();
+    } catch (const pqxx::in_doubt_error& e) {
+      // The commit may or may not have happened: never retry blindly.
+      broken = true;
+      last = absl::UnavailableError(
+          absl::StrCat("database connection lost during commit; outcome unknown: ", e.what()));
+    } catch (const pqxx::broken_connection& e) {
+      broken = true;
+      retry = true;
+      last = absl::UnavailableError(absl::StrCat("database connection lost: ", e.what()));
+    } catch (const pqxx::serialization_failure& e) {
+      retry = true;
+      last = absl::AbortedError(absl::StrCat("concurrent update; try again: ", e.what()));
+    } catch (const pqxx::deadlock_detected& e) {
+      retry = true;
+      last = absl::AbortedError(absl::StrCat("concurrent update; try again: ", e.what()));
+    } catch (const pqxx::unique_violation& e) {
+      // A constraint the store relies on caught a race the checks did not; the retry sees it.
+      retry = true;
+      last = absl::AbortedError(absl::StrCat("concurrent update; try again: ", e.what()));
+    } catch (const std::exception& e) {
+      last = absl::InternalError(absl::StrCat("database error: ", e.what()));
+    }
+    Release(std::move(conn), broken);
+    if (!retry) return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt * attempt));
+  }
+  return last;
+}
+
+absl::Status ConnectionPool::Ping() {
+  return WithConnection([](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    tx.exec("SELECT 1");
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace fs

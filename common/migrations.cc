@@ -1,0 +1,86 @@
+#include "common/migrations.h"
+
+#include <openssl/sha.h>
+
+#include <map>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace fs {
+
+std::string MigrationChecksum(const Migration& migration) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(migration.sql.data()), migration.sql.size(),
+         digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+absl::Status ApplyMigrations(pqxx::connection& conn, const std::string& schema,
+                             const std::vector<Migration>& migrations) {
+  std::string lock_key = absl::StrCat("fs_migrations:", schema);
+  {
+    pqxx::nontransaction tx(conn);
+    tx.exec_params("SELECT pg_advisory_lock(hashtext($1))", lock_key);
+  }
+  absl::Status result = absl::OkStatus();
+  try {
+    {
+      pqxx::work tx(conn);
+      std::string qschema = tx.quote_name(schema);
+      // The schema normally exists already (created for the service's role by the operator);
+      // CREATE SCHEMA IF NOT EXISTS would still need CREATE on the database.
+      if (tx.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema).empty()) {
+        tx.exec(absl::StrCat("CREATE SCHEMA ", qschema));
+      }
+      tx.exec(absl::StrCat("CREATE TABLE IF NOT EXISTS ", qschema,
+                           ".schema_migrations (version text PRIMARY KEY, name text NOT NULL, "
+                           "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT "
+                           "now())"));
+      tx.commit();
+    }
+    std::map<std::string, std::string> applied;
+    {
+      pqxx::read_transaction tx(conn);
+      for (const auto& row : tx.exec(absl::StrCat("SELECT version, checksum FROM ",
+                                                  tx.quote_name(schema), ".schema_migrations"))) {
+        applied[row[0].as<std::string>()] = row[1].as<std::string>();
+      }
+    }
+    for (const auto& migration : migrations) {
+      std::string checksum = MigrationChecksum(migration);
+      auto it = applied.find(migration.version);
+      if (it != applied.end()) {
+        if (it->second != checksum) {
+          result = absl::FailedPreconditionError(
+              absl::StrCat("migration ", migration.version, "__", migration.name,
+                           " was edited after it was applied (checksum ", checksum, ", recorded ",
+                           it->second, "); add a new migration instead"));
+          break;
+        }
+        continue;
+      }
+      pqxx::work tx(conn);
+      std::string qschema = tx.quote_name(schema);
+      tx.exec(absl::StrCat("SET LOCAL search_path TO ", qschema));
+      tx.exec(migration.sql);
+      tx.exec_params(absl::StrCat("INSERT INTO ", qschema,
+                                  ".schema_migrations (version, name, checksum) VALUES ($1, $2, "
+                                  "$3)"),
+                     migration.version, migration.name, checksum);
+      tx.commit();
+    }
+  } catch (const std::exception& e) {
+    result = absl::InternalError(absl::StrCat("migration failed: ", e.what()));
+  }
+  try {
+    pqxx::nontransaction tx(conn);
+    tx.exec_params("SELECT pg_advisory_unlock(hashtext($1))", lock_key);
+  } catch (const std::exception&) {
+    // The session lock goes with the connection if it was lost.
+  }
+  return result;
+}
+
+}  // namespace fs

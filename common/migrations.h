@@ -1,0 +1,30 @@
+#pragma once
+
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace fs {
+
+// One migration: "V001__create_schema.sql" from common/migrations or a service's own folder.
+struct Migration {
+  std::string version;  // "common/V001" or "V001": unique, applied in list order
+  std::string name;     // "create_schema"
+  std::string sql;
+};
+
+// The embedded migrations of a service binary, common ones first (generated at build time).
+const std::vector<Migration>& EmbeddedMigrations();
+
+// Hex SHA-256 of the migration's SQL.
+std::string MigrationChecksum(const Migration& migration);
+
+// Applies what is not yet applied to `schema` under a session advisory lock, each migration in
+// its own transaction with its checksum recorded in <schema>.schema_migrations. Refuses
+// (FAILED_PRECONDITION) when an applied migration's SQL has changed since.
+absl::Status ApplyMigrations(pqxx::connection& conn, const std::string& schema,
+                             const std::vector<Migration>& migrations);
+
+}  // namespace fs

@@ -1,0 +1,177 @@
+#include "common/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <signal.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "common/migrations.h"
+
+namespace fs {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
+    const ServerConfig& config) {
+  if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  auto cert = ReadFile(config.tls_cert);
+  if (!cert.ok()) return cert.status();
+  auto key = ReadFile(config.tls_key);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!config.tls_ca.empty()) {
+    auto ca = ReadFile(config.tls_ca);
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
+Server::Server(const ServerConfig& config, ConnectionPool* pool, Metrics* metrics)
+    : config_(config), pool_(pool), metrics_(metrics) {}
+
+Server::~Server() { Shutdown(); }
+
+void Server::AddService(grpc::Service* service, std::string health_name) {
+  services_.emplace_back(service, std::move(health_name));
+}
+
+absl::Status Server::Start() {
+  auto credentials = MakeCredentials(config_);
+  if (!credentials.ok()) return credentials.status();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat(config_.listen_address, ":", config_.grpc_port),
+                           *credentials, &port_);
+  for (auto& [service, name] : services_) builder.RegisterService(service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(metrics_->InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(creators));
+  // Each sync RPC holds a thread while it waits for the database: bound them.
+  grpc::ResourceQuota quota(config_.service_name);
+  quota.SetMaxThreads(std::max(8, config_.pool_size * 4));
+  builder.SetResourceQuota(quota);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config_.listen_address, ":", config_.grpc_port));
+  }
+  SetServing(pool_->Ping().ok());
+  prober_ = std::thread([this] { ProbeLoop(); });
+  return absl::OkStatus();
+}
+
+void Server::SetServing(bool serving) {
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus("", serving);
+  for (const auto& [service, name] : services_) health->SetServingStatus(name, serving);
+}
+
+void Server::ProbeLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(config_.health_check_interval));
+    if (stopping_) break;
+    lock.unlock();
+    bool serving = pool_->Ping().ok();
+    lock.lock();
+    if (!stopping_) SetServing(serving);
+  }
+}
+
+void Server::Shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || server_ == nullptr) return;
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (prober_.joinable()) prober_.join();
+  // Health says NOT_SERVING first so load balancers stop sending, then drain.
+  server_->GetHealthCheckService()->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoNanoseconds(config_.shutdown_grace));
+  server_->Wait();
+}
+
+int RunService(int argc, char** argv, const ServiceDefinition& definition) {
+  // Block the stop signals before any thread starts; the main thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ServerConfig config = ParseServerConfig(argc, argv, definition.name, definition.default_grpc_port,
+                                          definition.default_metrics_port);
+  const std::string& name = definition.name;
+  Metrics metrics;
+  try {
+    metrics.Expose(config.listen_address, config.migrate_only ? 0 : config.metrics_port);
+  } catch (const std::exception& e) {
+    std::cerr << name << ": cannot serve metrics on port " << config.metrics_port << ": "
+              << e.what() << "\n";
+    return 1;
+  }
+  ConnectionPool::Options pool_options;
+  pool_options.url = config.db_url;
+  pool_options.schema = name;
+  pool_options.size = config.pool_size;
+  pool_options.acquire_timeout = config.pool_acquire_timeout;
+  ConnectionPool pool(pool_options, definition.statements, &metrics.pool());
+
+  // Migrations run before prepared statements can be prepared: use a plain connection.
+  try {
+    pqxx::connection conn(config.db_url);
+    if (auto status = ApplyMigrations(conn, name, definition.migrations); !status.ok()) {
+      std::cerr << name << ": " << status << "\n";
+      return 1;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << name << ": cannot reach the database: " << e.what() << "\n";
+    return 1;
+  }
+  if (config.migrate_only) {
+    std::cerr << name << ": migrations applied\n";
+    return 0;
+  }
+
+  auto services = definition.make_services(pool, config);
+  Server server(config, &pool, &metrics);
+  for (auto& [service, health_name] : services) server.AddService(service.get(), health_name);
+  if (auto status = server.Start(); !status.ok()) {
+    std::cerr << name << ": " << status << "\n";
+    return 1;
+  }
+  std::cerr << name << ": serving gRPC on " << config.listen_address << ":" << server.port()
+            << (config.insecure_dev_auth ? " (INSECURE dev auth)" : " (TLS)") << ", metrics on "
+            << config.metrics_port << "\n";
+
+  int received = 0;
+  sigwait(&signals, &received);
+  std::cerr << name << ": signal " << received << ", draining\n";
+  server.Shutdown();
+  pool.Close();
+  std::cerr << name << ": stopped\n";
+  return 0;
+}
+
+}  // namespace fs

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace fs {
+
+// The one place absl::Status becomes grpc::Status (the codes share numbering).
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// INVALID_ARGUMENT naming the field and the reason, e.g. "case.referral_date: not a date".
+absl::Status InvalidField(absl::string_view field, absl::string_view reason);
+
+}  // namespace fs

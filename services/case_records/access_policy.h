@@ -1,0 +1,33 @@
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/identity.h"
+
+// Who may read or change a case: need-to-know, with audited break-glass. Pure C++.
+namespace fs::cases {
+
+enum class AccessBasis {
+  kAllocated,    // an active MDT allocation on the case
+  kTeamManager,  // team manager of the case's team
+  kBreakGlass,   // no relationship: allowed with a reason, audited and flagged
+};
+
+// What the store knows about the caller's relationship to one case.
+struct CaseRelationship {
+  bool allocated = false;
+  absl::string_view team;
+};
+
+// PERMISSION_DENIED for partners and services (they have their own narrow RPCs) and for a
+// practitioner with no relationship and no break-glass reason.
+absl::StatusOr<AccessBasis> DecideCaseAccess(const Caller& caller,
+                                             const CaseRelationship& relationship);
+
+// Only practitioners call the case-records RPCs; partners use their own look-ups.
+absl::Status RequirePractitioner(const Caller& caller);
+
+// Team managers only (break-glass review list).
+absl::Status RequireTeamManager(const Caller& caller);
+
+}  // namespace fs::cases

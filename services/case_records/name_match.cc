@@ -1,0 +1,116 @@
+#include "services/case_records/name_match.h"
+
+#include <cstdint>
+
+#include "absl/strings/ascii.h"
+
+namespace fs::cases {
+namespace {
+
+// Base letters of U+00C0..U+00FF; '\0' drops the character, '*' marks a two-letter folding.
+using std::string_view_literals::operator""sv;
+constexpr std::string_view kLatin1 =
+    "AAAAAA*CEEEEIIIIDNOOOOO\0OUUUUY**aaaaaa*ceeeeiiiidnooooo\0ouuuuy*y"sv;
+static_assert(kLatin1.size() == 64);
+
+std::string_view FoldTwoLetters(uint32_t cp) {
+  switch (cp) {
+    case 0xC6:
+      return "ae";
+    case 0xE6:
+      return "ae";
+    case 0xDE:
+      return "th";
+    case 0xFE:
+      return "th";
+    case 0xDF:
+      return "ss";
+    case 0x132:
+      return "ij";
+    case 0x133:
+      return "ij";
+    case 0x152:
+      return "oe";
+    case 0x153:
+      return "oe";
+    default:
+      return "";
+  }
+}
+
+// Base letter of U+0100..U+017F by range.
+char LatinExtendedA(uint32_t cp) {
+  struct Range {
+    uint32_t last;
+    char base;
+  };
+  static constexpr Range kRanges[] = {
+      {0x105, 'a'}, {0x10D, 'c'}, {0x111, 'd'}, {0x11B, 'e'}, {0x123, 'g'},
+      {0x127, 'h'}, {0x131, 'i'}, {0x135, 'j'}, {0x138, 'k'}, {0x142, 'l'},
+      {0x14B, 'n'}, {0x151, 'o'}, {0x159, 'r'}, {0x161, 's'}, {0x167, 't'},
+      {0x173, 'u'}, {0x175, 'w'}, {0x178, 'y'}, {0x17E, 'z'}, {0x17F, 's'},
+  };
+  for (const auto& range : kRanges) {
+    if (cp <= range.last) return range.base;
+  }
+  return '\0';
+}
+
+}  // namespace
+
+std::string NormalizeName(absl::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size();) {
+    auto byte = static_cast<unsigned char>(name[i]);
+    uint32_t cp = byte;
+    size_t len = 1;
+    if (byte >= 0xC0 && byte < 0xE0 && i + 1 < name.size()) {
+      cp = ((byte & 0x1F) << 6) | (static_cast<unsigned char>(name[i + 1]) & 0x3F);
+      len = 2;
+    } else if (byte >= 0xE0) {
+      // Three- and four-byte sequences are kept as they are (other scripts compare exactly),
+      // except the typographic apostrophe U+2019, which is dropped like "'".
+      len = byte >= 0xF0 ? 4 : 3;
+      absl::string_view sequence = name.substr(i, len);
+      if (sequence != "\xE2\x80\x99") out.append(sequence.data(), sequence.size());
+      i += len;
+      continue;
+    }
+    i += len;
+    if (cp < 0x80) {
+      char c = static_cast<char>(cp);
+      if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+        out.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+      }
+      continue;  // hyphens, apostrophes, dots, spaces
+    }
+    if (auto two = FoldTwoLetters(cp); !two.empty()) {
+      out.append(two);
+    } else if (cp >= 0xC0 && cp <= 0xFF) {
+      char base = kLatin1[cp - 0xC0];
+      if (base != '\0') out.push_back(absl::ascii_tolower(static_cast<unsigned char>(base)));
+    } else if (cp >= 0x100 && cp <= 0x17F) {
+      if (char base = LatinExtendedA(cp); base != '\0') out.push_back(base);
+    }
+  }
+  return out;
+}
+
+std::optional<absl::CivilDay> SwapDayAndMonth(absl::CivilDay day) {
+  if (day.day() > 12 || day.day() == day.month()) return std::nullopt;
+  return absl::CivilDay(day.year(), day.day(), day.month());
+}
+
+std::optional<std::string> MatchReason(absl::string_view given_a, absl::string_view family_a,
+                                       absl::CivilDay born_a, absl::string_view given_b,
+                                       absl::string_view family_b, absl::CivilDay born_b) {
+  std::string ga = NormalizeName(given_a), fa = NormalizeName(family_a);
+  std::string gb = NormalizeName(given_b), fb = NormalizeName(family_b);
+  bool names = (ga == gb && fa == fb) || (ga == fb && fa == gb);
+  if (!names || fa.empty()) return std::nullopt;
+  if (born_a == born_b) return std::string("name_and_birth_date");
+  if (SwapDayAndMonth(born_a) == born_b) return std::string("name_and_swapped_birth_date");
+  return std::nullopt;
+}
+
+}  // namespace fs::cases

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+
+namespace fs::testing {
+
+// A throwaway database on the test cluster (FS_TEST_DB_URL, a superuser URL that
+// scripts/test.sh exports), with the service's schema owned by the service's own role, exactly
+// as scripts/db-init.sql sets up the real one. Dropped on destruction.
+class TestDatabase {
+ public:
+  explicit TestDatabase(const std::string& service);
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  // The service role's URL (what --db_url gets in production).
+  const std::string& service_url() const { return service_url_; }
+  // The superuser URL for the same database (for assertions the service role cannot make).
+  const std::string& admin_url() const { return admin_url_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string server_admin_url_;
+  std::string admin_url_;
+  std::string service_url_;
+  std::string name_;
+};
+
+// The superuser URL of the test cluster; aborts the test binary when FS_TEST_DB_URL is unset,
+// since integration tests must never pass without a database.
+std::string TestClusterUrl();
+
+}  // namespace fs::testing
