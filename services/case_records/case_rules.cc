@@ -147,7 +147,7 @@ absl::Status CheckLegalStatus(absl::string_view code, absl::string_view field) {
 absl::Status CheckReasonEpisodeEnded(absl::string_view code, absl::string_view field) {
   return CheckInList(code, field,
                      {"E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E41", "E45",
-                      "E46", "E47", "E48", "E4A", "E4B", "E5",  "E6",  "E7", "E8", "E9"},
+                      "E46", "E47", "E48", "E4A", "E4B", "E5",  "E6",  "E7", "E8", "E9",  "X1"},
                      "reason episode ended (REC)");
 }
 

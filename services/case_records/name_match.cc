@@ -64,13 +64,21 @@ std::string NormalizeName(absl::string_view name) {
     auto byte = static_cast<unsigned char>(name[i]);
     uint32_t cp = byte;
     size_t len = 1;
-    if (byte >= 0xC0 && byte < 0xE0 && i + 1 < name.size()) {
+    if (byte >= 0xC0 && byte < 0xE0 && i + 1 < name.size() &&
+        (static_cast<unsigned char>(name[i + 1]) & 0xC0) == 0x80) {
       cp = ((byte & 0x1F) << 6) | (static_cast<unsigned char>(name[i + 1]) & 0x3F);
       len = 2;
-    } else if (byte >= 0xE0) {
+      if (cp > 0x17F) {
+        // Other two-byte scripts (Greek, Cyrillic, Hebrew, Arabic...) compare exactly.
+        out.append(name.data() + i, len);
+        i += len;
+        continue;
+      }
+    } else if (byte >= 0x80) {
       // Three- and four-byte sequences are kept as they are (other scripts compare exactly),
-      // except the typographic apostrophe U+2019, which is dropped like "'".
-      len = byte >= 0xF0 ? 4 : 3;
+      // except the typographic apostrophe U+2019, which is dropped like "'". A malformed byte
+      // is kept alone.
+      len = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 1;
       absl::string_view sequence = name.substr(i, len);
       if (sequence != "\xE2\x80\x99") out.append(sequence.data(), sequence.size());
       i += len;
