@@ -65,16 +65,24 @@ else
   echo "test.sh: ctest found no tests" >&2
 fi
 
-# --- Python end-to-end client test ---
+# --- Python end-to-end tests (the real binary, Debian's grpcio) ---
 py_test="tests/python/client_test.sh"
 if [[ -x "${py_test}" ]]; then
   echo "test.sh: running ${py_test}"
-  if "${py_test}"; then
-    passed=$((passed + 1))
-  else
-    echo "test.sh: ${py_test} FAILED" >&2
-    failed=$((failed + 1))
+  py_log="$(mktemp)"
+  py_rc=0
+  "${py_test}" 2>&1 | tee "${py_log}" || py_rc=$?
+  # unittest prints "Ran N tests" and, on failure, "FAILED (failures=F, errors=E)".
+  py_ran="$(grep -Eo '^Ran [0-9]+ tests?' "${py_log}" | awk '{s += $2} END {print s + 0}')"
+  py_failed="$(grep -Eo '(failures|errors)=[0-9]+' "${py_log}" | cut -d= -f2 |
+    awk '{s += $1} END {print s + 0}')"
+  rm -f "${py_log}"
+  if ((py_rc != 0 && py_failed == 0)); then
+    echo "test.sh: ${py_test} failed (exit ${py_rc})" >&2
+    py_failed=1
   fi
+  passed=$((passed + py_ran - (py_failed > py_ran ? py_ran : py_failed)))
+  failed=$((failed + py_failed))
 fi
 
 echo "${passed} passed, ${failed} failed"

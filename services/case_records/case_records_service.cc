@@ -266,12 +266,17 @@ grpc::Status RpcRunner::RunBody(grpc::ServerContext* context, absl::string_view 
   auto caller = ResolveCaller(*context, identity_);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   AuditEvent event;
-  absl::Status status = pool_.Transact([&](pqxx::work& tx) {
-    event = AuditEvent{std::string(action), std::string(resource), "OK", ""};
-    absl::Status result = body(*caller, tx, event);
-    if (result.ok()) AppendAudit(tx, *caller, event);
-    return result;
-  });
+  // Partners and services are refused before the request is looked at, so that a malformed
+  // request or a missing resource never answers them anything but PERMISSION_DENIED.
+  absl::Status status = practitioners_only_ ? RequirePractitioner(*caller) : absl::OkStatus();
+  if (status.ok()) {
+    status = pool_.Transact([&](pqxx::work& tx) {
+      event = AuditEvent{std::string(action), std::string(resource), "OK", ""};
+      absl::Status result = body(*caller, tx, event);
+      if (result.ok()) AppendAudit(tx, *caller, event);
+      return result;
+    });
+  }
   if (!status.ok()) {
     // Refusals and failures are audited too, in a transaction of their own; if the database
     // itself is down this fails as well and the caller sees UNAVAILABLE either way.
@@ -804,7 +809,10 @@ grpc::Status CaseRecordsServiceImpl::ListCaseload(grpc::ServerContext* context,
         event.resource = absl::StrCat("practitioners/", practitioner);
         auto page = ParsePage(request->page_size(), request->page_token());
         if (!page.ok()) return page.status();
-        auto listed = CaseStore::ListCaseload(tx, practitioner, *page);
+        // Someone else's caseload shows only the cases the manager may read: their teams'.
+        std::optional<std::vector<std::string>> only_teams;
+        if (practitioner != caller.principal.id) only_teams = caller.teams;
+        auto listed = CaseStore::ListCaseload(tx, practitioner, only_teams, *page);
         for (auto& item : listed.items) *response->add_items() = std::move(item);
         SetNextPageToken(listed, response->mutable_next_page_token());
         return absl::OkStatus();

@@ -15,8 +15,9 @@ namespace fs::cases {
 class RpcRunner {
  public:
   using Body = std::function<absl::Status(const Caller&, pqxx::work&, AuditEvent&)>;
-  RpcRunner(ConnectionPool& pool, IdentityOptions identity)
-      : pool_(pool), identity_(std::move(identity)) {}
+  // `practitioners_only`: every other principal is refused (and audited) before the body runs.
+  RpcRunner(ConnectionPool& pool, IdentityOptions identity, bool practitioners_only)
+      : pool_(pool), identity_(std::move(identity)), practitioners_only_(practitioners_only) {}
 
   template <typename Response>
   grpc::Status Run(grpc::ServerContext* context, absl::string_view action,
@@ -32,12 +33,13 @@ class RpcRunner {
                        absl::string_view resource, const Body& body);
   ConnectionPool& pool_;
   IdentityOptions identity_;
+  bool practitioners_only_;
 };
 
 class CaseRecordsServiceImpl final : public v1::CaseRecordsService::Service {
  public:
   CaseRecordsServiceImpl(ConnectionPool& pool, IdentityOptions identity)
-      : runner_(pool, std::move(identity)) {}
+      : runner_(pool, std::move(identity), /*practitioners_only=*/true) {}
 
   grpc::Status CreateCase(grpc::ServerContext*, const v1::CreateCaseRequest*, v1::Case*) override;
   grpc::Status GetCase(grpc::ServerContext*, const v1::GetCaseRequest*, v1::Case*) override;
@@ -108,7 +110,8 @@ class ChildProtectionInformationServiceImpl final
  public:
   ChildProtectionInformationServiceImpl(ConnectionPool& pool, IdentityOptions identity,
                                         CouncilContacts contacts)
-      : runner_(pool, std::move(identity)), contacts_(std::move(contacts)) {}
+      : runner_(pool, std::move(identity), /*practitioners_only=*/false),
+        contacts_(std::move(contacts)) {}
 
   grpc::Status LookupChildProtectionStatus(grpc::ServerContext*,
                                            const v1::LookupChildProtectionStatusRequest*,

@@ -274,10 +274,15 @@ std::vector<PreparedStatement> CaseStore::Statements() {
        Sql("SELECT", kAllocationColumns,
            "FROM allocations WHERE case_id = $1::uuid AND seq > $2 AND ($3 OR end_time IS NULL) "
            "ORDER BY seq LIMIT $4")},
+      // The case columns are unqualified, so the join is wrapped: cases and allocations share
+      // id and seq. $4 NULL: the practitioner's own caseload; otherwise only cases of these teams.
       {"list_caseload",
        Sql("SELECT", kCaseColumns,
-           ", a.role, a.id::text, a.seq FROM allocations a JOIN cases c ON c.id = a.case_id WHERE "
-           "a.practitioner = $1 AND a.end_time IS NULL AND a.seq > $2 ORDER BY a.seq LIMIT $3")},
+           ", role, allocation_id, allocation_seq FROM (SELECT c.*, a.role, a.id::text AS "
+           "allocation_id, a.seq AS allocation_seq FROM allocations a JOIN cases c ON c.id = "
+           "a.case_id WHERE a.practitioner = $1 AND a.end_time IS NULL AND a.seq > $2 AND "
+           "($4::text[] IS NULL OR c.team = ANY($4::text[]))) AS caseload ORDER BY "
+           "allocation_seq LIMIT $3")},
       {"insert_person",
        "INSERT INTO people (case_id, kind, given_name, family_name, given_key, family_key, "
        "nhs_number, la_child_id, upn, birth_date, expected_birth_date, gender_current, "
@@ -504,9 +509,12 @@ Listed<v1::Allocation> CaseStore::ListAllocations(pqxx::work& tx, const std::str
   return ToListed<v1::Allocation>(rows, page, 8, RowToAllocation);
 }
 
-Listed<v1::CaseloadItem> CaseStore::ListCaseload(pqxx::work& tx, const std::string& practitioner,
-                                                 const Page& page) {
-  auto rows = tx.exec_prepared("list_caseload", practitioner, page.after, page.size + 1);
+Listed<v1::CaseloadItem> CaseStore::ListCaseload(
+    pqxx::work& tx, const std::string& practitioner,
+    const std::optional<std::vector<std::string>>& only_teams, const Page& page) {
+  std::optional<std::string> teams;
+  if (only_teams) teams = ArrayLiteral(*only_teams);
+  auto rows = tx.exec_prepared("list_caseload", practitioner, page.after, page.size + 1, teams);
   return ToListed<v1::CaseloadItem>(rows, page, 16, [](const pqxx::row& r) {
     v1::CaseloadItem item;
     *item.mutable_case_() = RowToCase(r);

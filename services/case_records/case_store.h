@@ -78,8 +78,10 @@ class CaseStore {
                                 const std::string& reason);
   static Listed<v1::Allocation> ListAllocations(pqxx::work& tx, const std::string& case_id,
                                                 bool include_ended, const Page& page);
-  static Listed<v1::CaseloadItem> ListCaseload(pqxx::work& tx, const std::string& practitioner,
-                                               const Page& page);
+  // The practitioner's active allocations; with `only_teams`, only those on cases of these teams.
+  static Listed<v1::CaseloadItem> ListCaseload(
+      pqxx::work& tx, const std::string& practitioner,
+      const std::optional<std::vector<std::string>>& only_teams, const Page& page);
 
   // People.
   static std::string InsertPerson(pqxx::work& tx, const std::string& case_id,

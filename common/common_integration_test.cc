@@ -1,0 +1,238 @@
+// The common library against a real PostgreSQL: migrations, the pool, the audit chain.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <pqxx/pqxx>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/audit.h"
+#include "common/db_pool.h"
+#include "common/migrations.h"
+#include "tests/support/test_database.h"
+
+namespace fs {
+namespace {
+
+using ::fs::testing::TestDatabase;
+
+// The common migrations every service embeds (the audit log), then one of the test's own.
+std::vector<Migration> TestMigrations() {
+  std::vector<Migration> migrations = EmbeddedMigrations();
+  migrations.push_back({"V001", "widgets", "CREATE TABLE widgets (id int PRIMARY KEY, v text)"});
+  return migrations;
+}
+
+long long Count(const std::string& url, const std::string& sql) {
+  pqxx::connection conn(url);
+  pqxx::read_transaction tx(conn);
+  return tx.exec(sql)[0][0].as<long long>();
+}
+
+TEST(MigrationsTest, AppliesFromEmptyAndRerunsAsANoOp) {
+  TestDatabase db("case_records");
+  pqxx::connection conn(db.service_url());
+  ASSERT_TRUE(ApplyMigrations(conn, "case_records", TestMigrations()).ok());
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.widgets"), 0);
+  ASSERT_TRUE(ApplyMigrations(conn, "case_records", TestMigrations()).ok());
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
+  pqxx::read_transaction tx(conn);
+  auto row = tx.exec1("SELECT checksum FROM case_records.schema_migrations WHERE version = 'V001'");
+  EXPECT_EQ(row[0].as<std::string>(), MigrationChecksum(TestMigrations().back()));
+}
+
+TEST(MigrationsTest, RefusesWhenAnAppliedMigrationWasEdited) {
+  TestDatabase db("case_records");
+  pqxx::connection conn(db.service_url());
+  ASSERT_TRUE(ApplyMigrations(conn, "case_records", TestMigrations()).ok());
+  auto edited = TestMigrations();
+  edited.back().sql += ";  -- edited";
+  edited.push_back({"V002", "more", "CREATE TABLE more_widgets (id int)"});
+  auto status = ApplyMigrations(conn, "case_records", edited);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("V001__widgets"), std::string::npos) << status.message();
+  // Nothing after the edited migration was applied.
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
+}
+
+TEST(MigrationsTest, AFailingMigrationLeavesNoTraceAndIsRetriedNextStart) {
+  TestDatabase db("case_records");
+  pqxx::connection conn(db.service_url());
+  auto migrations = TestMigrations();
+  migrations.push_back({"V002", "broken", "CREATE TABLE ok_part (id int); SELECT 1/0"});
+  EXPECT_FALSE(ApplyMigrations(conn, "case_records", migrations).ok());
+  EXPECT_EQ(Count(db.admin_url(),
+                  "SELECT count(*) FROM pg_tables WHERE schemaname = 'case_records' AND "
+                  "tablename = 'ok_part'"),
+            0);
+  migrations.back().sql = "CREATE TABLE ok_part (id int)";
+  EXPECT_TRUE(ApplyMigrations(conn, "case_records", migrations).ok());
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 3);
+}
+
+TEST(MigrationsTest, ConcurrentStartsApplyEachMigrationOnce) {
+  TestDatabase db("case_records");
+  std::atomic<int> ok{0};
+  std::vector<std::thread> starts;
+  for (int i = 0; i < 4; ++i) {
+    starts.emplace_back([&] {
+      pqxx::connection conn(db.service_url());
+      if (ApplyMigrations(conn, "case_records", TestMigrations()).ok()) ++ok;
+    });
+  }
+  for (auto& t : starts) t.join();
+  EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
+}
+
+class PoolTest : public ::testing::Test {
+ protected:
+  PoolTest() : db_("case_records") {
+    pqxx::connection conn(db_.service_url());
+    auto status = ApplyMigrations(conn, "case_records", TestMigrations());
+    EXPECT_TRUE(status.ok()) << status;
+  }
+  ConnectionPool::Options Options(int size) {
+    ConnectionPool::Options options;
+    options.url = db_.service_url();
+    options.schema = "case_records";
+    options.size = size;
+    options.acquire_timeout = absl::Milliseconds(300);
+    return options;
+  }
+  TestDatabase db_;
+};
+
+TEST_F(PoolTest, IsBoundedAndTimesOutWithUnavailable) {
+  ConnectionPool pool(Options(2), {});
+  std::atomic<bool> release{false};
+  std::atomic<int> holding{0};
+  std::vector<std::thread> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.emplace_back([&] {
+      pool.WithConnection([&](pqxx::connection&) {
+            ++holding;
+            while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            return absl::OkStatus();
+          })
+          .IgnoreError();
+    });
+  }
+  while (holding < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  absl::Status third = pool.Ping();
+  EXPECT_EQ(third.code(), absl::StatusCode::kUnavailable) << third;
+  release = true;
+  for (auto& t : holders) t.join();
+  EXPECT_TRUE(pool.Ping().ok());
+}
+
+TEST_F(PoolTest, PreparesStatementsAndSetsTheSchemaOnEveryConnection) {
+  ConnectionPool pool(Options(2), {{"insert_widget", "INSERT INTO widgets VALUES ($1, $2)"}});
+  ASSERT_TRUE(pool.Transact([](pqxx::work& tx) {
+                    tx.exec_prepared0("insert_widget", 1, "one");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(Count(db_.admin_url(), "SELECT count(*) FROM case_records.widgets"), 1);
+}
+
+TEST_F(PoolTest, RetriesSerializationFailuresAndRollsBackErrors) {
+  ConnectionPool pool(Options(2), {});
+  int attempts = 0;
+  auto status = pool.Transact([&](pqxx::work& tx) {
+    tx.exec(absl::StrCat("INSERT INTO widgets VALUES (", 100 + attempts, ", 'try')"));
+    if (++attempts == 1) {
+      tx.exec("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$");
+    }
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(attempts, 2);
+  // Only the second attempt's row exists: the first rolled back.
+  EXPECT_EQ(Count(db_.admin_url(), "SELECT count(*) FROM case_records.widgets"), 1);
+  EXPECT_EQ(Count(db_.admin_url(), "SELECT count(*) FROM case_records.widgets WHERE id = 101"), 1);
+
+  auto refused = pool.Transact([](pqxx::work& tx) {
+    tx.exec("INSERT INTO widgets VALUES (7, 'not kept')");
+    return absl::InvalidArgumentError("caller mistake");
+  });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Count(db_.admin_url(), "SELECT count(*) FROM case_records.widgets WHERE id = 7"), 0);
+}
+
+TEST_F(PoolTest, AuditChainHoldsUnderConcurrentWritersAndMatchesTheCppHash) {
+  std::vector<PreparedStatement> statements = AuditStatements();
+  ConnectionPool pool(Options(6), statements);
+  Caller caller;
+  caller.principal.uri = "spiffe://fs.local/practitioner/p1";
+  caller.role = PractitionerRole::kSocialWorker;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 6; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 25; ++i) {
+        AuditEvent event{"GetCase", absl::StrCat("cases/", w, "-", i), "OK",
+                         i % 5 == 0 ? "emergency out of hours" : ""};
+        EXPECT_TRUE(pool.Transact([&](pqxx::work& tx) {
+                          AppendAudit(tx, caller, event);
+                          return absl::OkStatus();
+                        })
+                        .ok());
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  pqxx::connection conn(db_.service_url());
+  pqxx::read_transaction tx(conn);
+  EXPECT_TRUE(tx.exec1("SELECT case_records.verify_audit_chain()")[0].is_null());
+  std::vector<AuditRow> rows;
+  for (const auto& r :
+       tx.exec("SELECT id, (extract(epoch FROM occurred_at) * 1000000)::bigint, principal, role, "
+               "action, resource, break_glass_reason, outcome, prev_hash, row_hash FROM "
+               "case_records.audit_log ORDER BY id")) {
+    rows.push_back({r[0].as<long long>(), r[1].as<long long>(), r[2].as<std::string>(),
+                    r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
+                    r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<std::string>(),
+                    r[9].as<std::string>()});
+  }
+  ASSERT_EQ(rows.size(), 150u);
+  EXPECT_EQ(rows.back().id, 150);
+  EXPECT_EQ(FirstBrokenAuditRow(rows), 0);
+  EXPECT_EQ(rows[0].role, "social_worker");
+}
+
+TEST_F(PoolTest, AuditLogRefusesUpdateDeleteAndTruncateAndTamperingIsDetected) {
+  ConnectionPool pool(Options(1), AuditStatements());
+  Caller caller;
+  caller.principal.uri = "spiffe://fs.local/partner/nhs/RXH";
+  caller.principal.kind = PrincipalKind::kNhsPartner;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(pool.Transact([&](pqxx::work& tx) {
+                      AppendAudit(tx, caller, {"Lookup", absl::StrCat("n/", i), "OK", ""});
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  for (const char* sql :
+       {"UPDATE case_records.audit_log SET outcome = 'X' WHERE id = 2",
+        "DELETE FROM case_records.audit_log WHERE id = 3", "TRUNCATE case_records.audit_log"}) {
+    for (const std::string& url : {db_.service_url(), db_.admin_url()}) {
+      pqxx::connection conn(url);
+      pqxx::work tx(conn);
+      EXPECT_THROW(tx.exec(sql), pqxx::sql_error) << sql << " as " << url;
+    }
+  }
+  // A superuser who disables the trigger can still edit; the chain then shows where.
+  {
+    pqxx::connection conn(db_.admin_url());
+    pqxx::work tx(conn);
+    tx.exec("ALTER TABLE case_records.audit_log DISABLE TRIGGER audit_log_no_update_delete");
+    tx.exec("UPDATE case_records.audit_log SET resource = 'n/forged' WHERE id = 2");
+    tx.commit();
+  }
+  EXPECT_EQ(Count(db_.admin_url(), "SELECT case_records.verify_audit_chain()"), 2);
+}
+
+}  // namespace
+}  // namespace fs

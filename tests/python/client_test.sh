@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The running case_records binary, called by a client nobody here wrote: Debian's Python grpcio.
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "${REPO_ROOT}"
+scripts/gen-python.sh >/dev/null
+/usr/bin/python3 tests/python/client_test.py -v
+/usr/bin/python3 tests/python/tls_test.py -v

@@ -1,0 +1,159 @@
+"""Mutual TLS end to end: identities come from client certificates' URI SANs.
+
+Makes a throwaway CA and certificates with the openssl CLI, starts the real binary with
+--tls_cert/--tls_key/--tls_ca and a trusted front end, and checks who may do what.
+"""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import unittest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(REPO, os.environ.get("FS_BUILD_DIR", "build"))
+sys.path.insert(0, os.path.join(BUILD, "py"))
+
+import grpc  # noqa: E402
+from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
+from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
+def make_cert(directory, name, san):
+    """Key and certificate `name` signed by the CA in `directory`, with the given SAN."""
+    ext = os.path.join(directory, f"{name}.ext")
+    with open(ext, "w") as f:
+        f.write(f"subjectAltName={san}\nbasicConstraints=CA:FALSE\n"
+                "keyUsage=digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth,clientAuth\n")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
+            f"{name}.csr", "-subj", f"/CN={name}", cwd=directory)
+    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", f"{name}.crt", "-days", "2", "-extfile", ext,
+            cwd=directory)
+
+
+def read(directory, name):
+    with open(os.path.join(directory, name), "rb") as f:
+        return f.read()
+
+
+class MutualTlsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+                "ca.crt", "-days", "2", "-subj", "/CN=fs-test-ca", cwd=d)
+        make_cert(d, "server", "DNS:localhost,URI:spiffe://fs.local/service/case_records")
+        make_cert(d, "nhs", "URI:spiffe://fs.local/partner/nhs/RXH")
+        make_cert(d, "portal", "URI:spiffe://fs.local/service/portal")
+        make_cert(d, "other", "URI:spiffe://fs.local/service/other")
+        make_cert(d, "practitioner", "URI:spiffe://fs.local/practitioner/sw-direct")
+        make_cert(d, "foreign", "URI:spiffe://elsewhere.example/partner/nhs/RXH")
+        cls.port = free_port()
+        admin = os.environ["FS_TEST_DB_URL"]
+        cls.log = open(os.path.join(BUILD, "tls_test_server.log"), "w")
+        cls.server = subprocess.Popen(
+            [os.path.join(BUILD, "services", "case_records", "case_records_server"),
+             "--db_url=" + admin.replace("postgres@", "fs_case_records@", 1),
+             f"--grpc_port={cls.port}", "--metrics_port=0",
+             f"--tls_cert={d}/server.crt", f"--tls_key={d}/server.key",
+             f"--tls_ca={d}/ca.crt", "--trusted_frontends=portal"],
+            stdout=cls.log, stderr=subprocess.STDOUT)
+        cls.channels = []
+
+    @classmethod
+    def tearDownClass(cls):
+        for channel in cls.channels:
+            channel.close()
+        cls.server.terminate()
+        cls.server.wait(timeout=15)
+        cls.log.close()
+        cls.tmp.cleanup()
+
+    def channel(self, client=None):
+        d = self.tmp.name
+        credentials = grpc.ssl_channel_credentials(
+            root_certificates=read(d, "ca.crt"),
+            private_key=read(d, f"{client}.key") if client else None,
+            certificate_chain=read(d, f"{client}.crt") if client else None)
+        channel = grpc.secure_channel(f"localhost:{self.port}", credentials)
+        self.channels.append(channel)
+        grpc.channel_ready_future(channel).result(timeout=30) if client else None
+        return channel
+
+    def code(self, call):
+        with self.assertRaises(grpc.RpcError) as error:
+            call()
+        return error.exception.code()
+
+    def test_nhs_partner_certificate_may_look_up_and_nothing_else(self):
+        channel = self.channel("nhs")
+        answer = rpc.ChildProtectionInformationServiceStub(channel).LookupChildProtectionStatus(
+            pb.LookupChildProtectionStatusRequest(nhs_number="9434765919"), timeout=10)
+        self.assertFalse(answer.information_held)
+        self.assertEqual(answer.recent_accesses[0].organisation, "RXH")
+        cases = rpc.CaseRecordsServiceStub(channel)
+        self.assertEqual(self.code(lambda: cases.ListCases(pb.ListCasesRequest(), timeout=10)),
+                         grpc.StatusCode.PERMISSION_DENIED)
+        # A partner cannot claim to be a practitioner by metadata.
+        self.assertEqual(self.code(lambda: cases.ListCases(
+            pb.ListCasesRequest(), timeout=10,
+            metadata=[("x-fs-principal", "spiffe://fs.local/practitioner/sw1"),
+                      ("x-fs-role", "team_manager")])), grpc.StatusCode.PERMISSION_DENIED)
+
+    def test_trusted_front_end_acts_for_a_practitioner(self):
+        cases = rpc.CaseRecordsServiceStub(self.channel("portal"))
+        md = [("x-fs-principal", "spiffe://fs.local/practitioner/sw-tls"),
+              ("x-fs-role", "social_worker"), ("x-fs-team", "tls-team")]
+        created = cases.CreateCase(pb.CreateCaseRequest(case=pb.Case(
+            referral_date="2026-10-05", referral_source="6", team="tls-team",
+            lead_social_worker="sw-tls")), metadata=md, timeout=10)
+        fetched = cases.GetCase(pb.GetCaseRequest(name=created.name), metadata=md, timeout=10)
+        self.assertEqual(fetched.lead_social_worker, "sw-tls")
+        # The front end itself, acting for nobody, is not a practitioner.
+        self.assertEqual(self.code(lambda: cases.GetCase(pb.GetCaseRequest(name=created.name),
+                                                         timeout=10)),
+                         grpc.StatusCode.PERMISSION_DENIED)
+
+    def test_untrusted_service_cannot_act_for_a_practitioner(self):
+        cases = rpc.CaseRecordsServiceStub(self.channel("other"))
+        md = [("x-fs-principal", "spiffe://fs.local/practitioner/sw-tls"),
+              ("x-fs-role", "team_manager"), ("x-fs-team", "tls-team")]
+        self.assertEqual(self.code(lambda: cases.ListCases(pb.ListCasesRequest(), metadata=md,
+                                                           timeout=10)),
+                         grpc.StatusCode.PERMISSION_DENIED)
+
+    def test_practitioner_certificate_must_come_through_a_front_end(self):
+        cases = rpc.CaseRecordsServiceStub(self.channel("practitioner"))
+        self.assertEqual(self.code(lambda: cases.ListCases(
+            pb.ListCasesRequest(), metadata=[("x-fs-role", "team_manager")], timeout=10)),
+            grpc.StatusCode.PERMISSION_DENIED)
+
+    def test_certificate_from_another_trust_domain_is_unauthenticated(self):
+        nhs = rpc.ChildProtectionInformationServiceStub(self.channel("foreign"))
+        self.assertEqual(self.code(lambda: nhs.LookupChildProtectionStatus(
+            pb.LookupChildProtectionStatusRequest(nhs_number="9434765919"), timeout=10)),
+            grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_client_without_certificate_is_refused(self):
+        nhs = rpc.ChildProtectionInformationServiceStub(self.channel(None))
+        self.assertEqual(self.code(lambda: nhs.LookupChildProtectionStatus(
+            pb.LookupChildProtectionStatusRequest(nhs_number="9434765919"), timeout=10)),
+            grpc.StatusCode.UNAVAILABLE)
+
+
+if __name__ == "__main__":
+    unittest.main()
