@@ -81,6 +81,24 @@ std::string CaseId(const v1::Case& c) { return c.name().substr(std::string("case
 
 std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
+// What this caller's earlier create with the same request_id made (its id), if any.
+std::optional<std::string> EarlierCreate(pqxx::work& tx, const Caller& caller,
+                                         absl::string_view method, const std::string& request_id) {
+  if (request_id.empty()) return std::nullopt;
+  auto first =
+      CaseStore::FindCreateRequest(tx, caller.principal.uri, std::string(method), request_id);
+  if (!first) return std::nullopt;
+  return LastSegment(*first);
+}
+
+// Records what a create with a request_id made, so that a retry returns it.
+void RememberCreate(pqxx::work& tx, const Caller& caller, absl::string_view method,
+                    const std::string& request_id, const std::string& resource) {
+  if (request_id.empty()) return;
+  CaseStore::RecordCreateRequest(tx, caller.principal.uri, std::string(method), request_id,
+                                 resource);
+}
+
 // Loads a case the caller may access, recording in the audit event when access relied on
 // break-glass. NOT_FOUND when there is no such case.
 absl::StatusOr<v1::Case> LoadCase(pqxx::work& tx, const Caller& caller, const std::string& id,
@@ -321,11 +339,8 @@ grpc::Status CaseRecordsServiceImpl::CreateCase(grpc::ServerContext* context,
                            "' is not in x-fs-team"));
         }
         std::string id;
-        if (!request->request_id().empty()) {
-          if (auto first = CaseStore::FindCreateRequest(tx, caller.principal.uri, "CreateCase",
-                                                        request->request_id())) {
-            id = LastSegment(*first);
-          }
+        if (auto first = EarlierCreate(tx, caller, "CreateCase", request->request_id())) {
+          id = *first;
         }
         if (id.empty()) {
           id = CaseStore::InsertCase(tx, c, caller.principal.uri);
@@ -334,10 +349,8 @@ grpc::Status CaseRecordsServiceImpl::CreateCase(grpc::ServerContext* context,
           CaseStore::InsertAlert(
               tx, c.lead_social_worker(), id, "",
               absl::StrCat("You are the lead social worker on new case cases/", id));
-          if (!request->request_id().empty()) {
-            CaseStore::RecordCreateRequest(tx, caller.principal.uri, "CreateCase",
-                                           request->request_id(), absl::StrCat("cases/", id));
-          }
+          RememberCreate(tx, caller, "CreateCase", request->request_id(),
+                         absl::StrCat("cases/", id));
         }
         auto created = CaseStore::FindCase(tx, id, false);
         if (!created) return absl::InternalError("created case not found");
@@ -544,44 +557,39 @@ grpc::Status CaseRecordsServiceImpl::ReopenCase(grpc::ServerContext* context,
 grpc::Status CaseRecordsServiceImpl::CreatePerson(grpc::ServerContext* context,
                                                   const v1::CreatePersonRequest* request,
                                                   v1::CreatePersonResponse* response) {
-  return runner_.Run(context, "CreatePerson", request->parent(), response,
-                     [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
-                       auto ids = ParseResourceName(request->parent(), "parent", {"cases"});
-                       if (!ids.ok()) return ids.status();
-                       if (auto s = CheckRequestId(request->request_id()); !s.ok()) return s;
-                       const std::string& case_id = (*ids)[0];
-                       auto c = LoadCase(tx, caller, case_id, false, event);
-                       if (!c.ok()) return c.status();
-                       std::string person_id;
-                       if (!request->request_id().empty()) {
-                         if (auto first = CaseStore::FindCreateRequest(
-                                 tx, caller.principal.uri, "CreatePerson", request->request_id())) {
-                           person_id = LastSegment(*first);
-                         }
-                       }
-                       if (person_id.empty()) {
-                         if (auto s = RequireOpen(*c); !s.ok()) return s;
-                         v1::Person person = request->person();
-                         if (auto s = ValidatePerson(tx, case_id, person); !s.ok()) return s;
-                         person_id = CaseStore::InsertPerson(tx, case_id, person,
-                                                             NormalizeName(person.given_name()),
-                                                             NormalizeName(person.family_name()));
-                         CaseStore::ReplaceRelationships(tx, person_id, person);
-                         if (!request->request_id().empty()) {
-                           CaseStore::RecordCreateRequest(
-                               tx, caller.principal.uri, "CreatePerson", request->request_id(),
-                               absl::StrCat(c->name(), "/people/", person_id));
-                         }
-                       }
-                       auto created = CaseStore::FindPerson(tx, case_id, person_id, false);
-                       if (!created) return absl::InternalError("created person not found");
-                       *response->mutable_person() = *created;
-                       for (auto& match : LikelyDuplicates(tx, *created, created->name(), 20)) {
-                         *response->add_likely_duplicates() = std::move(match);
-                       }
-                       event.resource = created->name();
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, "CreatePerson", request->parent(), response,
+      [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
+        auto ids = ParseResourceName(request->parent(), "parent", {"cases"});
+        if (!ids.ok()) return ids.status();
+        if (auto s = CheckRequestId(request->request_id()); !s.ok()) return s;
+        const std::string& case_id = (*ids)[0];
+        auto c = LoadCase(tx, caller, case_id, false, event);
+        if (!c.ok()) return c.status();
+        std::string person_id;
+        if (auto first = EarlierCreate(tx, caller, "CreatePerson", request->request_id())) {
+          person_id = *first;
+        }
+        if (person_id.empty()) {
+          if (auto s = RequireOpen(*c); !s.ok()) return s;
+          v1::Person person = request->person();
+          if (auto s = ValidatePerson(tx, case_id, person); !s.ok()) return s;
+          person_id =
+              CaseStore::InsertPerson(tx, case_id, person, NormalizeName(person.given_name()),
+                                      NormalizeName(person.family_name()));
+          CaseStore::ReplaceRelationships(tx, person_id, person);
+          RememberCreate(tx, caller, "CreatePerson", request->request_id(),
+                         absl::StrCat(c->name(), "/people/", person_id));
+        }
+        auto created = CaseStore::FindPerson(tx, case_id, person_id, false);
+        if (!created) return absl::InternalError("created person not found");
+        *response->mutable_person() = *created;
+        for (auto& match : LikelyDuplicates(tx, *created, created->name(), 20)) {
+          *response->add_likely_duplicates() = std::move(match);
+        }
+        event.resource = created->name();
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status CaseRecordsServiceImpl::GetPerson(grpc::ServerContext* context,
@@ -703,15 +711,12 @@ grpc::Status CaseRecordsServiceImpl::AllocatePractitioner(
         const std::string& case_id = (*ids)[0];
         auto c = LoadCase(tx, caller, case_id, true, event);
         if (!c.ok()) return c.status();
-        if (!request->request_id().empty()) {
-          if (auto first = CaseStore::FindCreateRequest(
-                  tx, caller.principal.uri, "AllocatePractitioner", request->request_id())) {
-            auto existing = CaseStore::FindAllocation(tx, case_id, LastSegment(*first));
-            if (!existing) return absl::InternalError("recorded allocation not found");
-            *response = *existing;
-            event.resource = response->name();
-            return absl::OkStatus();
-          }
+        if (auto first = EarlierCreate(tx, caller, "AllocatePractitioner", request->request_id())) {
+          auto existing = CaseStore::FindAllocation(tx, case_id, *first);
+          if (!existing) return absl::InternalError("recorded allocation not found");
+          *response = *existing;
+          event.resource = response->name();
+          return absl::OkStatus();
         }
         if (auto s = RequireOpen(*c); !s.ok()) return s;
         std::string role = RoleText(allocation.role());
@@ -736,10 +741,7 @@ grpc::Status CaseRecordsServiceImpl::AllocatePractitioner(
                                         allocation.team().empty() ? c->team() : allocation.team());
         CaseStore::InsertAlert(tx, allocation.practitioner(), case_id, "",
                                absl::StrCat("You were allocated to ", c->name(), " as ", role));
-        if (!request->request_id().empty()) {
-          CaseStore::RecordCreateRequest(tx, caller.principal.uri, "AllocatePractitioner",
-                                         request->request_id(), response->name());
-        }
+        RememberCreate(tx, caller, "AllocatePractitioner", request->request_id(), response->name());
         event.resource = response->name();
         return absl::OkStatus();
       });
@@ -863,13 +865,11 @@ grpc::Status CaseRecordsServiceImpl::StartChildProtectionPlan(
         v1::Case c;
         auto child = LoadChild(tx, caller, *ids, event, &c);
         if (!child.ok()) return child.status();
-        if (!request->request_id().empty()) {
-          if (auto first = CaseStore::FindCreateRequest(
-                  tx, caller.principal.uri, "StartChildProtectionPlan", request->request_id())) {
-            *response = *CaseStore::FindPlan(tx, (*ids)[1], LastSegment(*first), false);
-            event.resource = response->name();
-            return absl::OkStatus();
-          }
+        if (auto first =
+                EarlierCreate(tx, caller, "StartChildProtectionPlan", request->request_id())) {
+          *response = *CaseStore::FindPlan(tx, (*ids)[1], *first, false);
+          event.resource = response->name();
+          return absl::OkStatus();
         }
         if (auto s = RequireOpen(c); !s.ok()) return s;
         if (CaseStore::HasOpenPlan(tx, (*ids)[1])) {
@@ -878,10 +878,8 @@ grpc::Status CaseRecordsServiceImpl::StartChildProtectionPlan(
         }
         *response = CaseStore::InsertPlan(tx, (*ids)[0], (*ids)[1], plan,
                                           CaseStore::CountPlans(tx, (*ids)[1]));
-        if (!request->request_id().empty()) {
-          CaseStore::RecordCreateRequest(tx, caller.principal.uri, "StartChildProtectionPlan",
-                                         request->request_id(), response->name());
-        }
+        RememberCreate(tx, caller, "StartChildProtectionPlan", request->request_id(),
+                       response->name());
         event.resource = response->name();
         return absl::OkStatus();
       });
@@ -997,13 +995,11 @@ grpc::Status CaseRecordsServiceImpl::StartLookedAfterEpisode(
         v1::Case c;
         auto child = LoadChild(tx, caller, *ids, event, &c);
         if (!child.ok()) return child.status();
-        if (!request->request_id().empty()) {
-          if (auto first = CaseStore::FindCreateRequest(
-                  tx, caller.principal.uri, "StartLookedAfterEpisode", request->request_id())) {
-            *response = *CaseStore::FindEpisode(tx, (*ids)[1], LastSegment(*first), false);
-            event.resource = response->name();
-            return absl::OkStatus();
-          }
+        if (auto first =
+                EarlierCreate(tx, caller, "StartLookedAfterEpisode", request->request_id())) {
+          *response = *CaseStore::FindEpisode(tx, (*ids)[1], *first, false);
+          event.resource = response->name();
+          return absl::OkStatus();
         }
         if (auto s = RequireOpen(c); !s.ok()) return s;
         if (CaseStore::HasOpenEpisode(tx, (*ids)[1])) {
@@ -1011,10 +1007,8 @@ grpc::Status CaseRecordsServiceImpl::StartLookedAfterEpisode(
               absl::StrCat(child->name(), " already has an open looked-after episode"));
         }
         *response = CaseStore::InsertEpisode(tx, (*ids)[0], (*ids)[1], episode);
-        if (!request->request_id().empty()) {
-          CaseStore::RecordCreateRequest(tx, caller.principal.uri, "StartLookedAfterEpisode",
-                                         request->request_id(), response->name());
-        }
+        RememberCreate(tx, caller, "StartLookedAfterEpisode", request->request_id(),
+                       response->name());
         event.resource = response->name();
         return absl::OkStatus();
       });
