@@ -9,6 +9,8 @@ JOBS ?= 2
 # The scripts read the build directory and job count from FS_BUILD_DIR and FS_JOBS.
 export FS_BUILD_DIR := $(BUILD_DIR)
 export FS_JOBS := $(JOBS)
+# ccache keys on paths relative to the checkout, so every clone of the repo shares one cache.
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: all deps build test run lint clean
 
