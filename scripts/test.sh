@@ -73,8 +73,9 @@ if [[ -x "${py_test}" ]]; then
   py_rc=0
   "${py_test}" 2>&1 | tee "${py_log}" || py_rc=$?
   # unittest prints "Ran N tests" and, on failure, "FAILED (failures=F, errors=E)".
-  py_ran="$(grep -Eo '^Ran [0-9]+ tests?' "${py_log}" | awk '{s += $2} END {print s + 0}')"
-  py_failed="$(grep -Eo '(failures|errors)=[0-9]+' "${py_log}" | cut -d= -f2 |
+  py_ran="$( (grep -Eo '^Ran [0-9]+ tests?' "${py_log}" || true) |
+    awk '{s += $2} END {print s + 0}')"
+  py_failed="$( (grep -Eo '(failures|errors)=[0-9]+' "${py_log}" || true) | cut -d= -f2 |
     awk '{s += $1} END {print s + 0}')"
   rm -f "${py_log}"
   if ((py_rc != 0 && py_failed == 0)); then

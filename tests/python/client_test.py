@@ -166,5 +166,45 @@ class CaseRecordsBinaryTest(unittest.TestCase):
         self.assertEqual(self.server.wait(timeout=15), 0)
 
 
+class ConfigurationTest(unittest.TestCase):
+    binary = os.path.join(BUILD, "services", "case_records", "case_records_server")
+
+    def test_environment_fallbacks_configure_the_server(self):
+        port = free_port()
+        env = dict(os.environ, FS_DB_URL=db_url(), FS_GRPC_PORT=str(port), FS_METRICS_PORT="0",
+                   FS_INSECURE_DEV_AUTH="true", FS_POOL_SIZE="2")
+        server = subprocess.Popen([self.binary], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                grpc.channel_ready_future(channel).result(timeout=30)
+                health = health_pb2_grpc.HealthStub(channel)
+                self.assertEqual(health.Check(health_pb2.HealthCheckRequest(), timeout=5).status,
+                                 SERVING)
+        finally:
+            server.terminate()
+            self.assertEqual(server.wait(timeout=15), 0)
+
+    def test_flags_win_over_the_environment(self):
+        env = dict(os.environ, FS_DB_URL="postgresql://nobody@127.0.0.1:1/none")
+        done = subprocess.run([self.binary, f"--db_url={db_url()}", "--migrate_only"], env=env,
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("migrations applied", done.stderr)
+
+    def test_refuses_to_start_without_identity_configuration(self):
+        done = subprocess.run([self.binary, f"--db_url={db_url()}", "--metrics_port=0"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("--insecure_dev_auth", done.stderr)
+
+    def test_refuses_to_start_without_a_database_url(self):
+        env = {k: v for k, v in os.environ.items() if k != "FS_DB_URL"}
+        done = subprocess.run([self.binary, "--insecure_dev_auth"], env=env,
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("--db_url", done.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
