@@ -15,6 +15,9 @@ export FS_BUILD_DIR="${FS_BUILD_DIR:-build}"
 export FS_PG_MODE=run
 export FS_PG_PORT=54329
 export FS_PG_DIR="${FS_BUILD_DIR}/pg"
+# Fictional council numbers (Ofcom's drama range) for the NHS look-up's answer.
+export FS_OFFICE_HOURS_PHONE="${FS_OFFICE_HOURS_PHONE:-01632 960000}"
+export FS_OUT_OF_HOURS_PHONE="${FS_OUT_OF_HOURS_PHONE:-01632 960999}"
 
 SERVICES="${FS_SERVICES:-case_records}"
 declare -A GRPC_PORT=([case_records]=50051 [workbook]=50052 [supervision]=50053 [outcomes]=50054)
