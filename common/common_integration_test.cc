@@ -32,7 +32,7 @@ long long Count(const std::string& url, const std::string& sql) {
 
 TEST(MigrationsTest, AppliesFromEmptyAndRerunsAsANoOp) {
   TestDatabase db("case_records");
-  pqxx::connection conn(db.service_url());
+  pqxx::connection conn(db.owner_url());
   ASSERT_TRUE(ApplyMigrations(conn, "case_records", TestMigrations()).ok());
   EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
   EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.widgets"), 0);
@@ -45,7 +45,7 @@ TEST(MigrationsTest, AppliesFromEmptyAndRerunsAsANoOp) {
 
 TEST(MigrationsTest, RefusesWhenAnAppliedMigrationWasEdited) {
   TestDatabase db("case_records");
-  pqxx::connection conn(db.service_url());
+  pqxx::connection conn(db.owner_url());
   ASSERT_TRUE(ApplyMigrations(conn, "case_records", TestMigrations()).ok());
   auto edited = TestMigrations();
   edited.back().sql += ";  -- edited";
@@ -59,7 +59,7 @@ TEST(MigrationsTest, RefusesWhenAnAppliedMigrationWasEdited) {
 
 TEST(MigrationsTest, AFailingMigrationLeavesNoTraceAndIsRetriedNextStart) {
   TestDatabase db("case_records");
-  pqxx::connection conn(db.service_url());
+  pqxx::connection conn(db.owner_url());
   auto migrations = TestMigrations();
   migrations.push_back({"V002", "broken", "CREATE TABLE ok_part (id int); SELECT 1/0"});
   EXPECT_FALSE(ApplyMigrations(conn, "case_records", migrations).ok());
@@ -78,7 +78,7 @@ TEST(MigrationsTest, ConcurrentStartsApplyEachMigrationOnce) {
   std::vector<std::thread> starts;
   for (int i = 0; i < 4; ++i) {
     starts.emplace_back([&] {
-      pqxx::connection conn(db.service_url());
+      pqxx::connection conn(db.owner_url());
       if (ApplyMigrations(conn, "case_records", TestMigrations()).ok()) ++ok;
     });
   }
@@ -89,9 +89,10 @@ TEST(MigrationsTest, ConcurrentStartsApplyEachMigrationOnce) {
 
 class PoolTest : public ::testing::Test {
  protected:
+  // Migrated by the owner; the pool runs as the runtime role, as services do.
   PoolTest() : db_("case_records") {
-    pqxx::connection conn(db_.service_url());
-    auto status = ApplyMigrations(conn, "case_records", TestMigrations());
+    auto status =
+        MigrateForService(db_.service_url(), db_.owner_url(), "case_records", TestMigrations());
     EXPECT_TRUE(status.ok()) << status;
   }
   ConnectionPool::Options Options(int size) {
@@ -104,6 +105,26 @@ class PoolTest : public ::testing::Test {
   }
   TestDatabase db_;
 };
+
+TEST_F(PoolTest, RuntimeRoleMayUseTheTablesButNotChangeTheSchema) {
+  ConnectionPool pool(Options(1), {});
+  EXPECT_TRUE(pool.Transact([](pqxx::work& tx) {
+                    tx.exec("INSERT INTO widgets VALUES (1, 'a')");
+                    tx.exec("UPDATE widgets SET v = 'b' WHERE id = 1");
+                    tx.exec("DELETE FROM widgets WHERE id = 1");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  for (const char* sql :
+       {"CREATE TABLE intruder (id int)", "DROP TABLE widgets", "DELETE FROM schema_migrations"}) {
+    auto status = pool.Transact([&](pqxx::work& tx) {
+      tx.exec(sql);
+      return absl::OkStatus();
+    });
+    EXPECT_FALSE(status.ok()) << sql;
+  }
+  EXPECT_EQ(Count(db_.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
+}
 
 TEST_F(PoolTest, IsBoundedAndTimesOutWithUnavailable) {
   ConnectionPool pool(Options(2), {});
@@ -217,11 +238,19 @@ TEST_F(PoolTest, AuditLogRefusesUpdateDeleteAndTruncateAndTamperingIsDetected) {
   for (const char* sql :
        {"UPDATE case_records.audit_log SET outcome = 'X' WHERE id = 2",
         "DELETE FROM case_records.audit_log WHERE id = 3", "TRUNCATE case_records.audit_log"}) {
-    for (const std::string& url : {db_.service_url(), db_.admin_url()}) {
+    for (const std::string& url : {db_.service_url(), db_.owner_url(), db_.admin_url()}) {
       pqxx::connection conn(url);
       pqxx::work tx(conn);
       EXPECT_THROW(tx.exec(sql), pqxx::sql_error) << sql << " as " << url;
     }
+  }
+  // The runtime role owns nothing: it cannot switch the triggers off.
+  {
+    pqxx::connection conn(db_.service_url());
+    pqxx::work tx(conn);
+    EXPECT_THROW(
+        tx.exec("ALTER TABLE case_records.audit_log DISABLE TRIGGER audit_log_no_update_delete"),
+        pqxx::sql_error);
   }
   // A superuser who disables the trigger can still edit; the chain then shows where.
   {

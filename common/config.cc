@@ -11,6 +11,9 @@
 #include "absl/strings/str_split.h"
 
 ABSL_FLAG(std::string, db_url, "", "PostgreSQL URL of this service's role (env FS_DB_URL)");
+ABSL_FLAG(std::string, migration_db_url, "",
+          "PostgreSQL URL of the schema owner, used only to migrate and to grant the runtime "
+          "role; empty migrates with --db_url (env FS_MIGRATION_DB_URL)");
 ABSL_FLAG(std::string, listen_address, "127.0.0.1", "gRPC listen address (env FS_LISTEN_ADDRESS)");
 ABSL_FLAG(int, grpc_port, -1, "gRPC port; -1 means the service default (env FS_GRPC_PORT)");
 ABSL_FLAG(int, metrics_port, -1,
@@ -61,6 +64,7 @@ ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service
   ServerConfig config;
   config.service_name = service_name;
   config.db_url = absl::GetFlag(FLAGS_db_url);
+  config.migration_db_url = absl::GetFlag(FLAGS_migration_db_url);
   config.listen_address = absl::GetFlag(FLAGS_listen_address);
   int grpc_port = absl::GetFlag(FLAGS_grpc_port);
   config.grpc_port = grpc_port < 0 ? default_grpc_port : grpc_port;

@@ -11,7 +11,10 @@ namespace fs {
 // which win over the defaults.
 struct ServerConfig {
   std::string service_name;
+  // The runtime role's URL: reads and writes data, owns nothing.
   std::string db_url;
+  // The schema owner's URL for migrations; empty means migrate with db_url (one role).
+  std::string migration_db_url;
   std::string listen_address = "127.0.0.1";
   int grpc_port = 0;
   int metrics_port = 0;

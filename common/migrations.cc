@@ -83,4 +83,53 @@ absl::Status ApplyMigrations(pqxx::connection& conn, const std::string& schema,
   return result;
 }
 
+absl::Status GrantRuntimeAccess(pqxx::connection& owner, const std::string& schema,
+                                const std::string& runtime_role) {
+  try {
+    pqxx::work tx(owner);
+    std::string s = tx.quote_name(schema);
+    std::string r = tx.quote_name(runtime_role);
+    tx.exec(absl::StrCat("GRANT USAGE ON SCHEMA ", s, " TO ", r));
+    tx.exec(absl::StrCat("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ", s, " TO ",
+                         r));
+    tx.exec(absl::StrCat("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ", s, " TO ", r));
+    tx.exec(absl::StrCat("REVOKE INSERT, UPDATE, DELETE ON ", s, ".schema_migrations FROM ", r));
+    if (!tx.exec_params("SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = "
+                        "'audit_log'",
+                        schema)
+             .empty()) {
+      tx.exec(absl::StrCat("REVOKE UPDATE, DELETE, TRUNCATE ON ", s, ".audit_log FROM ", r));
+    }
+    tx.commit();
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("granting ", runtime_role, " failed: ", e.what()));
+  }
+}
+
+absl::Status MigrateForService(const std::string& db_url, const std::string& migration_db_url,
+                               const std::string& schema,
+                               const std::vector<Migration>& migrations) {
+  try {
+    pqxx::connection owner(migration_db_url.empty() ? db_url : migration_db_url);
+    if (auto status = ApplyMigrations(owner, schema, migrations); !status.ok()) return status;
+    if (migration_db_url.empty()) return absl::OkStatus();
+    std::string runtime_role;
+    {
+      pqxx::connection runtime(db_url);
+      pqxx::nontransaction tx(runtime);
+      runtime_role = tx.exec1("SELECT current_user")[0].as<std::string>();
+    }
+    std::string owner_role;
+    {
+      pqxx::nontransaction tx(owner);
+      owner_role = tx.exec1("SELECT current_user")[0].as<std::string>();
+    }
+    if (runtime_role == owner_role) return absl::OkStatus();
+    return GrantRuntimeAccess(owner, schema, runtime_role);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot reach the database: ", e.what()));
+  }
+}
+
 }  // namespace fs

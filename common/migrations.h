@@ -27,4 +27,16 @@ std::string MigrationChecksum(const Migration& migration);
 absl::Status ApplyMigrations(pqxx::connection& conn, const std::string& schema,
                              const std::vector<Migration>& migrations);
 
+// Run as the schema owner after ApplyMigrations: gives `runtime_role` what a running service
+// needs (use of the schema, DML on its tables, its sequences) and no more, and makes the
+// append-only tables (audit_log) INSERT and SELECT only. The runtime role owns nothing, so it
+// cannot ALTER a table or disable the audit triggers either. Idempotent.
+absl::Status GrantRuntimeAccess(pqxx::connection& owner, const std::string& schema,
+                                const std::string& runtime_role);
+
+// Migrates `schema` with the owner's URL (or db_url when there is none) and, when the two are
+// different roles, grants the runtime role. The start-up step of every service.
+absl::Status MigrateForService(const std::string& db_url, const std::string& migration_db_url,
+                               const std::string& schema, const std::vector<Migration>& migrations);
+
 }  // namespace fs

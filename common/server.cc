@@ -138,15 +138,10 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   pool_options.acquire_timeout = config.pool_acquire_timeout;
   ConnectionPool pool(pool_options, definition.statements, &metrics.pool());
 
-  // Migrations run before prepared statements can be prepared: use a plain connection.
-  try {
-    pqxx::connection conn(config.db_url);
-    if (auto status = ApplyMigrations(conn, name, definition.migrations); !status.ok()) {
-      std::cerr << name << ": " << status << "\n";
-      return 1;
-    }
-  } catch (const std::exception& e) {
-    std::cerr << name << ": cannot reach the database: " << e.what() << "\n";
+  if (auto status =
+          MigrateForService(config.db_url, config.migration_db_url, name, definition.migrations);
+      !status.ok()) {
+    std::cerr << name << ": " << status << "\n";
     return 1;
   }
   if (config.migrate_only) {

@@ -2,8 +2,11 @@
 -- on every start. Run as a superuser against the service database (scripts/pg.sh start
 -- runs it against `fs`); it also works on any other database, e.g. one a test created.
 --
--- Each service has a login role fs_<service> that owns schema <service> and has no rights
--- in any other schema. The roles have no password: the local development/test cluster uses
+-- Each service has two login roles with no rights in any other service's schema:
+--   fs_<service>      owns schema <service>; used only to migrate (--migration_db_url);
+--   fs_<service>_app  the running service (--db_url): DML on the tables, nothing owned, so it
+--                     cannot alter tables or disable the audit log's triggers. The service
+--                     grants it at start-up (GrantRuntimeAccess). The roles have no password: the local development/test cluster uses
 -- trust authentication on loopback. Production uses real credentials (TLS + password or
 -- certificate authentication), provisioned outside this script.
 
@@ -26,6 +29,12 @@ BEGIN
     -- Unqualified names resolve to the service's own schema.
     EXECUTE format('ALTER ROLE %I IN DATABASE %I SET search_path = %I',
                    role, current_database(), svc);
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role || '_app') THEN
+      EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION',
+                     role || '_app');
+    END IF;
+    EXECUTE format('ALTER ROLE %I IN DATABASE %I SET search_path = %I',
+                   role || '_app', current_database(), svc);
   END LOOP;
 END
 $$;
@@ -43,6 +52,7 @@ BEGIN
   FOREACH svc IN ARRAY ARRAY['case_records', 'workbook', 'supervision', 'outcomes'] LOOP
     EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO %I',
                    current_database(), 'fs_' || svc);
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), 'fs_' || svc || '_app');
   END LOOP;
 END
 $$;

@@ -121,11 +121,14 @@ mkdir -p "${LOG_DIR}"
 
 for svc in "${to_start[@]}"; do
   bin="${FS_BUILD_DIR}/services/${svc}/${svc}_server"
-  db_url="postgresql://fs_${svc}@127.0.0.1:${FS_PG_PORT}/fs"
+  # The service runs as fs_<svc>_app; only migrations use the schema owner fs_<svc>.
+  db_url="postgresql://fs_${svc}_app@127.0.0.1:${FS_PG_PORT}/fs"
+  owner_url="postgresql://fs_${svc}@127.0.0.1:${FS_PG_PORT}/fs"
   log="${LOG_DIR}/${svc}.log"
 
   echo "run-local: migrating ${svc}"
-  if ! "${bin}" --db_url="${db_url}" --migrate_only >"${log}" 2>&1; then
+  if ! "${bin}" --db_url="${db_url}" --migration_db_url="${owner_url}" --migrate_only \
+    >"${log}" 2>&1; then
     echo "run-local: migration of ${svc} failed; last lines of ${log}:" >&2
     tail -n 40 "${log}" >&2 || true
     exit 1
@@ -133,7 +136,7 @@ for svc in "${to_start[@]}"; do
 
   echo "run-local: starting ${svc} (gRPC ${GRPC_PORT[${svc}]}, metrics ${METRICS_PORT[${svc}]})"
   # Start the binary itself in the background, so that $! is the server's PID.
-  "${bin}" --db_url="${db_url}" --listen_address=127.0.0.1 \
+  "${bin}" --db_url="${db_url}" --migration_db_url="${owner_url}" --listen_address=127.0.0.1 \
     --grpc_port="${GRPC_PORT[${svc}]}" --metrics_port="${METRICS_PORT[${svc}]}" \
     --insecure_dev_auth >>"${log}" 2>&1 &
   pids+=("$!")

@@ -40,9 +40,13 @@ def pg(command):
 
 
 def db_url():
-    # The service's own role on the test cluster's fs database, as in production.
-    admin = os.environ["FS_TEST_DB_URL"]
-    return admin.replace("postgres@", "fs_case_records@", 1)
+    # The service's runtime role on the test cluster's fs database, as in production.
+    return os.environ["FS_TEST_DB_URL"].replace("postgres@", "fs_case_records_app@", 1)
+
+
+def owner_url():
+    # The schema owner, used only for migrations.
+    return os.environ["FS_TEST_DB_URL"].replace("postgres@", "fs_case_records@", 1)
 
 
 class CaseRecordsBinaryTest(unittest.TestCase):
@@ -52,7 +56,8 @@ class CaseRecordsBinaryTest(unittest.TestCase):
         binary = os.path.join(BUILD, "services", "case_records", "case_records_server")
         cls.log = open(os.path.join(BUILD, "client_test_server.log"), "w")
         cls.server = subprocess.Popen(
-            [binary, f"--db_url={db_url()}", f"--grpc_port={cls.grpc_port}",
+            [binary, f"--db_url={db_url()}", f"--migration_db_url={owner_url()}",
+             f"--grpc_port={cls.grpc_port}",
              f"--metrics_port={cls.metrics_port}", "--insecure_dev_auth",
              "--health_check_interval=200ms", "--office_hours_phone=01234 567890",
              "--out_of_hours_phone=01234 000999"],
@@ -171,7 +176,8 @@ class ConfigurationTest(unittest.TestCase):
 
     def test_environment_fallbacks_configure_the_server(self):
         port = free_port()
-        env = dict(os.environ, FS_DB_URL=db_url(), FS_GRPC_PORT=str(port), FS_METRICS_PORT="0",
+        env = dict(os.environ, FS_DB_URL=db_url(), FS_MIGRATION_DB_URL=owner_url(),
+                   FS_GRPC_PORT=str(port), FS_METRICS_PORT="0",
                    FS_INSECURE_DEV_AUTH="true", FS_POOL_SIZE="2")
         server = subprocess.Popen([self.binary], env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
@@ -187,7 +193,7 @@ class ConfigurationTest(unittest.TestCase):
 
     def test_flags_win_over_the_environment(self):
         env = dict(os.environ, FS_DB_URL="postgresql://nobody@127.0.0.1:1/none")
-        done = subprocess.run([self.binary, f"--db_url={db_url()}", "--migrate_only"], env=env,
+        done = subprocess.run([self.binary, f"--db_url={owner_url()}", "--migrate_only"], env=env,
                               capture_output=True, text=True, timeout=60)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn("migrations applied", done.stderr)

@@ -67,7 +67,8 @@ class MutualTlsTest(unittest.TestCase):
         cls.log = open(os.path.join(BUILD, "tls_test_server.log"), "w")
         cls.server = subprocess.Popen(
             [os.path.join(BUILD, "services", "case_records", "case_records_server"),
-             "--db_url=" + admin.replace("postgres@", "fs_case_records@", 1),
+             "--db_url=" + admin.replace("postgres@", "fs_case_records_app@", 1),
+             "--migration_db_url=" + admin.replace("postgres@", "fs_case_records@", 1),
              f"--grpc_port={cls.port}", "--metrics_port=0",
              f"--tls_cert={d}/server.crt", f"--tls_key={d}/server.key",
              f"--tls_ca={d}/ca.crt", "--trusted_frontends=portal"],

@@ -59,7 +59,8 @@ TestDatabase::TestDatabase(const std::string& service) {
     tx.exec(absl::StrCat("CREATE DATABASE ", tx.quote_name(name_)));
   }
   admin_url_ = absl::StrCat("postgresql://", parts.user, "@", parts.host, "/", name_);
-  service_url_ = absl::StrCat("postgresql://", role, "@", parts.host, "/", name_);
+  owner_url_ = absl::StrCat("postgresql://", role, "@", parts.host, "/", name_);
+  service_url_ = absl::StrCat("postgresql://", role, "_app@", parts.host, "/", name_);
   pqxx::connection conn(admin_url_);
   pqxx::nontransaction tx(conn);
   tx.exec("REVOKE CREATE ON SCHEMA public FROM PUBLIC");

@@ -5,8 +5,8 @@
 namespace fs::testing {
 
 // A throwaway database on the test cluster (FS_TEST_DB_URL, a superuser URL that
-// scripts/test.sh exports), with the service's schema owned by the service's own role, exactly
-// as scripts/db-init.sql sets up the real one. Dropped on destruction.
+// scripts/test.sh exports) set up as scripts/db-init.sql sets up the real one: the service's
+// schema owned by fs_<service>, and a runtime role fs_<service>_app. Dropped on destruction.
 class TestDatabase {
  public:
   explicit TestDatabase(const std::string& service);
@@ -14,8 +14,10 @@ class TestDatabase {
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
 
-  // The service role's URL (what --db_url gets in production).
+  // The runtime role's URL (what --db_url gets in production).
   const std::string& service_url() const { return service_url_; }
+  // The schema owner's URL (what --migration_db_url gets).
+  const std::string& owner_url() const { return owner_url_; }
   // The superuser URL for the same database (for assertions the service role cannot make).
   const std::string& admin_url() const { return admin_url_; }
   const std::string& name() const { return name_; }
@@ -24,6 +26,7 @@ class TestDatabase {
   std::string server_admin_url_;
   std::string admin_url_;
   std::string service_url_;
+  std::string owner_url_;
   std::string name_;
 };
 

@@ -20,11 +20,10 @@ TestServer::TestServer(const ServiceDefinition& definition, void (*configure)(Se
   config.health_check_interval = absl::Milliseconds(200);
   config.shutdown_grace = absl::Seconds(2);
   if (configure != nullptr) configure(config);
-  {
-    pqxx::connection conn(config.db_url);
-    auto status = ApplyMigrations(conn, definition.name, definition.migrations);
-    if (!status.ok()) throw std::runtime_error(std::string(status.message()));
-  }
+  config.migration_db_url = database_.owner_url();
+  auto migrated = MigrateForService(config.db_url, config.migration_db_url, definition.name,
+                                    definition.migrations);
+  if (!migrated.ok()) throw std::runtime_error(std::string(migrated.message()));
   ConnectionPool::Options options;
   options.url = config.db_url;
   options.schema = definition.name;
