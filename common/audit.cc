@@ -12,6 +12,15 @@ void AppendField(std::string* out, absl::string_view field) {
   absl::StrAppend(out, field.size(), ":", field);
 }
 
+// Caller-supplied text (an invalid resource name, a reason) is kept to `max` bytes in a table
+// nobody can delete from, cut at a UTF-8 character boundary.
+std::string Bounded(absl::string_view text, size_t max) {
+  if (text.size() <= max) return std::string(text);
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return absl::StrCat(text.substr(0, end), "...");
+}
+
 }  // namespace
 
 std::vector<PreparedStatement> AuditStatements() {
@@ -21,9 +30,21 @@ std::vector<PreparedStatement> AuditStatements() {
            "VALUES (0, now(), $1, $2, $3, $4, $5, $6, '', '')"}};
 }
 
+namespace {
+void Append(pqxx::work& tx, const std::string& principal, const std::string& role,
+            const AuditEvent& event) {
+  tx.exec_prepared0("fs_audit_append", Bounded(principal, kMaxAuditText), role, event.action,
+                    Bounded(event.resource, kMaxAuditText),
+                    Bounded(event.break_glass_reason, kMaxAuditText), event.outcome);
+}
+}  // namespace
+
 void AppendAudit(pqxx::work& tx, const Caller& caller, const AuditEvent& event) {
-  tx.exec_prepared0("fs_audit_append", caller.principal.uri, caller.AuditRole(), event.action,
-                    event.resource, event.break_glass_reason, event.outcome);
+  Append(tx, caller.principal.uri, caller.AuditRole(), event);
+}
+
+void AppendAuditUnverified(pqxx::work& tx, const std::string& principal, const AuditEvent& event) {
+  Append(tx, principal, "unverified", event);
 }
 
 absl::Status AppendAuditAlone(ConnectionPool& pool, const Caller& caller, const AuditEvent& event) {

@@ -33,11 +33,17 @@ struct AuditRow {
   std::string row_hash;
 };
 
+// Resource names and reasons longer than this are cut (with "...") before they are stored.
+inline constexpr size_t kMaxAuditText = 512;
+
 // Statements the audit writer needs; add them to the pool's prepared statements.
 std::vector<PreparedStatement> AuditStatements();
 
 // Appends an audit row inside the RPC's transaction: durable exactly when the effect is.
 void AppendAudit(pqxx::work& tx, const Caller& caller, const AuditEvent& event);
+
+// The same for a caller whose identity did not verify: `principal` is what is known of it.
+void AppendAuditUnverified(pqxx::work& tx, const std::string& principal, const AuditEvent& event);
 
 // Appends an audit row in a transaction of its own (refused or failed calls).
 absl::Status AppendAuditAlone(ConnectionPool& pool, const Caller& caller, const AuditEvent& event);

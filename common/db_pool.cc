@@ -8,6 +8,27 @@
 
 namespace fs {
 
+std::string WithConnectTimeout(const std::string& url, int seconds) {
+  if (url.find("connect_timeout") != std::string::npos) return url;
+  if (url.find("://") == std::string::npos) {
+    return absl::StrCat(url, " connect_timeout=", seconds);  // keyword=value form
+  }
+  return absl::StrCat(url, url.find('?') == std::string::npos ? "?" : "&",
+                      "connect_timeout=", seconds);
+}
+
+bool DatabaseProbe::Check() {
+  try {
+    if (conn_ == nullptr || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(url_);
+    pqxx::nontransaction tx(*conn_);
+    tx.exec("SELECT 1");
+    return true;
+  } catch (const std::exception&) {
+    conn_.reset();
+    return false;
+  }
+}
+
 ConnectionPool::ConnectionPool(Options options, std::vector<PreparedStatement> statements,
                                PoolMetrics* metrics)
     : options_(std::move(options)), statements_(std::move(statements)), metrics_(metrics) {}
@@ -39,10 +60,14 @@ void ConnectionPool::UpdateGauges() {
 }
 
 std::unique_ptr<pqxx::connection> ConnectionPool::Open() {
-  auto conn = std::make_unique<pqxx::connection>(options_.url);
-  if (!options_.schema.empty()) {
+  auto conn = std::make_unique<pqxx::connection>(WithConnectTimeout(options_.url));
+  {
     pqxx::nontransaction tx(*conn);
-    tx.exec(absl::StrCat("SET search_path TO ", tx.quote_name(options_.schema)));
+    if (!options_.schema.empty()) {
+      tx.exec(absl::StrCat("SET search_path TO ", tx.quote_name(options_.schema)));
+    }
+    tx.exec(absl::StrCat("SET statement_timeout = ",
+                         absl::ToInt64Milliseconds(options_.statement_timeout)));
   }
   for (const auto& statement : statements_) conn->prepare(statement.name, statement.sql);
   return conn;
@@ -101,7 +126,12 @@ void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn, bool broken
     }
     UpdateGauges();
   }
-  available_.notify_one();
+  // After a loss several slots may have come free at once.
+  if (broken) {
+    available_.notify_all();
+  } else {
+    available_.notify_one();
+  }
 }
 
 absl::Status ConnectionPool::WithConnection(

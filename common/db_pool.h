@@ -22,6 +22,23 @@ struct PreparedStatement {
   std::string sql;
 };
 
+// The URL with a connect timeout added (unless it has one), so that an unreachable host fails
+// in seconds instead of the TCP default of minutes.
+std::string WithConnectTimeout(const std::string& url, int seconds = 5);
+
+// A connection of its own for health checks, so that a busy pool never looks like a dead
+// database. Reconnects when needed.
+class DatabaseProbe {
+ public:
+  explicit DatabaseProbe(std::string url) : url_(WithConnectTimeout(url)) {}
+  // SELECT 1 answered.
+  bool Check();
+
+ private:
+  std::string url_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
 // A bounded PostgreSQL connection pool (libpqxx 6.4 has none). Connections are opened lazily,
 // with search_path set to the service's schema and every statement prepared; a connection found
 // broken is dropped and replaced on the next acquire.
@@ -34,6 +51,8 @@ class ConnectionPool {
     absl::Duration acquire_timeout = absl::Seconds(5);
     // Attempts for a transaction that hits a serialization failure, deadlock or lost connection.
     int max_attempts = 5;
+    // No statement runs longer than this (a stuck query must not hold a connection forever).
+    absl::Duration statement_timeout = absl::Seconds(30);
   };
 
   ConnectionPool(Options options, std::vector<PreparedStatement> statements,

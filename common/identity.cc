@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status.h"
 
 namespace fs {
 namespace {
@@ -63,7 +64,7 @@ absl::Status ReadPractitionerMetadata(const grpc::ServerContext& context, Caller
   for (auto team : absl::StrSplit(Metadata(context, "x-fs-team"), ',', absl::SkipWhitespace())) {
     std::string name(absl::StripAsciiWhitespace(team));
     if (!ValidSegment(name)) {
-      return absl::InvalidArgumentError(absl::StrCat("x-fs-team: invalid team name '", name, "'"));
+      return absl::InvalidArgumentError(absl::StrCat("x-fs-team: invalid team name ", Quote(name)));
     }
     caller->teams.push_back(std::move(name));
   }
@@ -108,7 +109,7 @@ absl::StatusOr<PractitionerRole> ParsePractitionerRole(absl::string_view text) {
   for (const auto& [role, name] : kRoleNames) {
     if (name == text) return role;
   }
-  return absl::InvalidArgumentError(absl::StrCat("x-fs-role: unknown role '", text, "'"));
+  return absl::InvalidArgumentError(absl::StrCat("x-fs-role: unknown role ", Quote(text)));
 }
 
 absl::string_view PractitionerRoleName(PractitionerRole role) {
@@ -176,6 +177,17 @@ absl::StatusOr<Caller> ResolveCaller(const grpc::ServerContext& context,
   caller.break_glass_reason =
       std::string(absl::StripAsciiWhitespace(Metadata(context, "x-fs-break-glass-reason")));
   return caller;
+}
+
+std::string UnverifiedCaller(const grpc::ServerContext& context) {
+  if (std::string peer = PeerUri(context); !peer.empty()) {
+    std::string claimed = Metadata(context, "x-fs-principal");
+    return claimed.empty() ? peer : absl::StrCat(peer, " claiming ", claimed);
+  }
+  if (std::string claimed = Metadata(context, "x-fs-principal"); !claimed.empty()) {
+    return absl::StrCat("claimed ", claimed, " from ", context.peer());
+  }
+  return absl::StrCat("anonymous from ", context.peer());
 }
 
 }  // namespace fs

@@ -75,4 +75,8 @@ struct IdentityOptions {
 absl::StatusOr<Caller> ResolveCaller(const grpc::ServerContext& context,
                                      const IdentityOptions& options);
 
+// What is known of a caller whose identity did not resolve, for the audit log: the verified
+// certificate URI, else the claimed x-fs-principal, else the peer address.
+std::string UnverifiedCaller(const grpc::ServerContext& context);
+
 }  // namespace fs

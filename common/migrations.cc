@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/db_pool.h"
 
 namespace fs {
 
@@ -18,7 +19,8 @@ std::string MigrationChecksum(const Migration& migration) {
 }
 
 absl::Status ApplyMigrations(pqxx::connection& conn, const std::string& schema,
-                             const std::vector<Migration>& migrations) {
+                             const std::vector<Migration>& migrations,
+                             const std::string& runtime_role) {
   std::string lock_key = absl::StrCat("fs_migrations:", schema);
   {
     pqxx::nontransaction tx(conn);
@@ -71,6 +73,9 @@ absl::Status ApplyMigrations(pqxx::connection& conn, const std::string& schema,
                      migration.version, migration.name, checksum);
       tx.commit();
     }
+    if (result.ok() && !runtime_role.empty()) {
+      result = GrantRuntimeAccess(conn, schema, runtime_role);
+    }
   } catch (const std::exception& e) {
     result = absl::InternalError(absl::StrCat("migration failed: ", e.what()));
   }
@@ -111,22 +116,21 @@ absl::Status MigrateForService(const std::string& db_url, const std::string& mig
                                const std::string& schema,
                                const std::vector<Migration>& migrations) {
   try {
-    pqxx::connection owner(migration_db_url.empty() ? db_url : migration_db_url);
-    if (auto status = ApplyMigrations(owner, schema, migrations); !status.ok()) return status;
-    if (migration_db_url.empty()) return absl::OkStatus();
     std::string runtime_role;
-    {
-      pqxx::connection runtime(db_url);
+    if (!migration_db_url.empty()) {
+      pqxx::connection runtime(WithConnectTimeout(db_url));
       pqxx::nontransaction tx(runtime);
       runtime_role = tx.exec1("SELECT current_user")[0].as<std::string>();
     }
-    std::string owner_role;
+    pqxx::connection owner(
+        WithConnectTimeout(migration_db_url.empty() ? db_url : migration_db_url));
     {
       pqxx::nontransaction tx(owner);
-      owner_role = tx.exec1("SELECT current_user")[0].as<std::string>();
+      if (tx.exec1("SELECT current_user")[0].as<std::string>() == runtime_role) {
+        runtime_role.clear();  // one role does both: nothing to grant
+      }
     }
-    if (runtime_role == owner_role) return absl::OkStatus();
-    return GrantRuntimeAccess(owner, schema, runtime_role);
+    return ApplyMigrations(owner, schema, migrations, runtime_role);
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("cannot reach the database: ", e.what()));
   }

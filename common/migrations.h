@@ -24,8 +24,11 @@ std::string MigrationChecksum(const Migration& migration);
 // Applies what is not yet applied to `schema` under a session advisory lock, each migration in
 // its own transaction with its checksum recorded in <schema>.schema_migrations. Refuses
 // (FAILED_PRECONDITION) when an applied migration's SQL has changed since.
+// When `runtime_role` is given, GrantRuntimeAccess runs under the same lock, so replicas
+// starting together do not grant concurrently.
 absl::Status ApplyMigrations(pqxx::connection& conn, const std::string& schema,
-                             const std::vector<Migration>& migrations);
+                             const std::vector<Migration>& migrations,
+                             const std::string& runtime_role = "");
 
 // Run as the schema owner after ApplyMigrations: gives `runtime_role` what a running service
 // needs (use of the schema, DML on its tables, its sequences) and no more, and makes the

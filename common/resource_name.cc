@@ -15,7 +15,7 @@ absl::StatusOr<std::vector<std::string>> ParseResourceName(
   std::vector<std::string> shape;
   for (auto c : collections) shape.push_back(absl::StrCat(c, "/{id}"));
   auto invalid = [&] {
-    return InvalidField(field, absl::StrCat("'", name, "' is not a resource name of the form ",
+    return InvalidField(field, absl::StrCat(Quote(name), " is not a resource name of the form ",
                                             absl::StrJoin(shape, "/")));
   };
   if (name.empty()) return InvalidField(field, "required");
@@ -44,7 +44,7 @@ absl::Status CheckEtag(absl::string_view given, absl::string_view current,
   }
   if (given != current) {
     return absl::AbortedError(
-        absl::StrCat("etag mismatch: the resource changed since you read it (yours ", given,
+        absl::StrCat("etag mismatch: the resource changed since you read it (yours ", Quote(given),
                      ", current ", current, "); read it again and reapply your change"));
   }
   return absl::OkStatus();

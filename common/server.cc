@@ -44,8 +44,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
 
 }  // namespace
 
-Server::Server(const ServerConfig& config, ConnectionPool* pool, Metrics* metrics)
-    : config_(config), pool_(pool), metrics_(metrics) {}
+Server::Server(const ServerConfig& config, Metrics* metrics)
+    : config_(config), probe_(config.db_url), metrics_(metrics) {}
 
 Server::~Server() { Shutdown(); }
 
@@ -74,7 +74,7 @@ absl::Status Server::Start() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config_.listen_address, ":", config_.grpc_port));
   }
-  SetServing(pool_->Ping().ok());
+  SetServing(probe_.Check());
   prober_ = std::thread([this] { ProbeLoop(); });
   return absl::OkStatus();
 }
@@ -91,7 +91,7 @@ void Server::ProbeLoop() {
     stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(config_.health_check_interval));
     if (stopping_) break;
     lock.unlock();
-    bool serving = pool_->Ping().ok();
+    bool serving = probe_.Check();
     lock.lock();
     if (!stopping_) SetServing(serving);
   }
@@ -150,7 +150,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   }
 
   auto services = definition.make_services(pool, config);
-  Server server(config, &pool, &metrics);
+  Server server(config, &metrics);
   for (auto& [service, health_name] : services) server.AddService(service.get(), health_name);
   if (auto status = server.Start(); !status.ok()) {
     std::cerr << name << ": " << status << "\n";

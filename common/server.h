@@ -23,7 +23,7 @@ namespace fs {
 // reflection, the metrics interceptor, TLS or insecure dev credentials, and a graceful stop.
 class Server {
  public:
-  Server(const ServerConfig& config, ConnectionPool* pool, Metrics* metrics);
+  Server(const ServerConfig& config, Metrics* metrics);
   ~Server();
 
   // `health_name` is the fully qualified service name reported by grpc.health.v1.
@@ -39,7 +39,7 @@ class Server {
   void SetServing(bool serving);
 
   ServerConfig config_;
-  ConnectionPool* pool_;
+  DatabaseProbe probe_;
   Metrics* metrics_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::unique_ptr<grpc::Server> server_;

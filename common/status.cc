@@ -15,4 +15,12 @@ absl::Status InvalidField(absl::string_view field, absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
 }
 
+std::string Quote(absl::string_view text) {
+  constexpr size_t kMax = 64;
+  if (text.size() <= kMax) return absl::StrCat("'", text, "'");
+  size_t end = kMax;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return absl::StrCat("'", text.substr(0, end), "...'");
+}
+
 }  // namespace fs

@@ -2,6 +2,8 @@
 
 #include <grpcpp/support/status.h>
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
@@ -12,5 +14,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // INVALID_ARGUMENT naming the field and the reason, e.g. "case.referral_date: not a date".
 absl::Status InvalidField(absl::string_view field, absl::string_view reason);
+
+// Caller-supplied text quoted for an error message: at most 64 bytes (cut at a character
+// boundary, with "..."), so that an echoed input can never outgrow gRPC's metadata limit.
+std::string Quote(absl::string_view text);
 
 }  // namespace fs

@@ -13,16 +13,23 @@ enum class AccessBasis {
   kBreakGlass,   // no relationship: allowed with a reason, audited and flagged
 };
 
+// Break-glass is for reading in an emergency; changing a case needs a relationship.
+enum class CaseIntent { kRead, kWrite };
+
 // What the store knows about the caller's relationship to one case.
 struct CaseRelationship {
   bool allocated = false;
   absl::string_view team;
 };
 
-// PERMISSION_DENIED for partners and services (they have their own narrow RPCs) and for a
-// practitioner with no relationship and no break-glass reason.
+// PERMISSION_DENIED for partners and services (they have their own narrow RPCs), for a
+// practitioner with no relationship and no break-glass reason, and for break-glass writes.
 absl::StatusOr<AccessBasis> DecideCaseAccess(const Caller& caller,
-                                             const CaseRelationship& relationship);
+                                             const CaseRelationship& relationship,
+                                             CaseIntent intent = CaseIntent::kRead);
+
+// A team manager whose teams include `team`: allocates, hands over the lead, moves cases.
+bool ManagesTeam(const Caller& caller, absl::string_view team);
 
 // Only practitioners call the case-records RPCs; partners use their own look-ups.
 absl::Status RequirePractitioner(const Caller& caller);

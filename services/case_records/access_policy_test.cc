@@ -189,3 +189,60 @@ TEST(RequireTeamManagerTest, ServiceClaimingManagerRoleIsDenied) {
 
 }  // namespace
 }  // namespace fs::cases
+
+namespace fs::cases {
+namespace {
+
+Caller Practitioner(const std::string& id, PractitionerRole role, std::vector<std::string> teams,
+                    const std::string& reason = "") {
+  Caller caller;
+  caller.principal.kind = PrincipalKind::kPractitioner;
+  caller.principal.id = id;
+  caller.role = role;
+  caller.teams = std::move(teams);
+  caller.break_glass_reason = reason;
+  return caller;
+}
+
+TEST(CaseIntentTest, BreakGlassIsReadOnly) {
+  Caller glass = Practitioner("sw-9", PractitionerRole::kSocialWorker, {"team-b"},
+                              "Child at A&E, out of hours");
+  CaseRelationship none{false, "team-a"};
+  auto read = DecideCaseAccess(glass, none, CaseIntent::kRead);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, AccessBasis::kBreakGlass);
+  EXPECT_EQ(DecideCaseAccess(glass, none, CaseIntent::kWrite).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST(CaseIntentTest, RelationshipsMayWrite) {
+  Caller lead = Practitioner("sw-1", PractitionerRole::kSocialWorker, {"team-a"});
+  auto allocated = DecideCaseAccess(lead, {true, "team-a"}, CaseIntent::kWrite);
+  ASSERT_TRUE(allocated.ok());
+  EXPECT_EQ(*allocated, AccessBasis::kAllocated);
+  Caller manager = Practitioner("tm-1", PractitionerRole::kTeamManager, {"team-a"});
+  auto managed = DecideCaseAccess(manager, {false, "team-a"}, CaseIntent::kWrite);
+  ASSERT_TRUE(managed.ok());
+  EXPECT_EQ(*managed, AccessBasis::kTeamManager);
+}
+
+TEST(CaseIntentTest, OverlongBreakGlassReasonIsRefused) {
+  Caller glass = Practitioner("sw-9", PractitionerRole::kSocialWorker, {}, std::string(501, 'r'));
+  EXPECT_EQ(DecideCaseAccess(glass, {false, "team-a"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ManagesTeamTest, OnlyAManagerOfThatTeam) {
+  EXPECT_TRUE(ManagesTeam(Practitioner("tm", PractitionerRole::kTeamManager, {"a", "b"}), "b"));
+  EXPECT_FALSE(ManagesTeam(Practitioner("tm", PractitionerRole::kTeamManager, {"a"}), "b"));
+  EXPECT_FALSE(ManagesTeam(Practitioner("sw", PractitionerRole::kSocialWorker, {"b"}), "b"));
+  EXPECT_FALSE(ManagesTeam(Practitioner("tm", PractitionerRole::kTeamManager, {"a"}), ""));
+  Caller service;
+  service.principal.kind = PrincipalKind::kService;
+  service.role = PractitionerRole::kTeamManager;
+  service.teams = {"b"};
+  EXPECT_FALSE(ManagesTeam(service, "b"));
+}
+
+}  // namespace
+}  // namespace fs::cases

@@ -44,7 +44,7 @@ TEST_F(CaseRecordsAuditTest, EveryCallWritesOneRowWithItsOutcome) {
   Alerts(kLead);
   EXPECT_TRUE(Lookup(kNhsPartner, kNhs1).ok());
   {
-    grpc::ClientContext anonymous;  // no identity: refused before anyone to audit is known
+    grpc::ClientContext anonymous;  // no identity: refused, and audited as what is known
     v1::GetCaseRequest get;
     get.set_name(c.name());
     EXPECT_EQ(cases_->GetCase(&anonymous, get, &ignored).error_code(),
@@ -66,9 +66,14 @@ TEST_F(CaseRecordsAuditTest, EveryCallWritesOneRowWithItsOutcome) {
       {"GetPerson", "NOT_FOUND"},
       {"ListAlerts", "OK"},
       {"LookupChildProtectionStatus", "OK"},
+      {"GetCase", "UNAUTHENTICATED"},
       {"LookupChildProtectionStatus", "PERMISSION_DENIED"},
   };
   EXPECT_EQ(AuditTrail(), expected);
+
+  EXPECT_EQ(AuditCount("action = 'GetCase' AND outcome = 'UNAUTHENTICATED' AND role = "
+                       "'unverified' AND principal LIKE 'anonymous from %'"),
+            1);
 
   // Who, in which role, on what.
   EXPECT_EQ(AuditCount("action = 'GetCase' AND outcome = 'PERMISSION_DENIED' AND principal = "

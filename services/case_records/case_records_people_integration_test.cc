@@ -185,7 +185,7 @@ TEST_F(CaseRecordsPeopleTest, SearchPeopleByNhsNumberOrNameAndBirthDate) {
   v1::Person child = AddPerson(c, Child("Zoë", "O'Brien", kNhs1, "2019-03-07")).person();
   AddPerson(c, Child("Zach", "O'Brien", kNhs2, "2017-05-01"));
   auto search = [&](const v1::SearchPeopleRequest& request, v1::SearchPeopleResponse* response,
-                    const As& who = kStranger) {
+                    const As& who = kLead) {
     return cases_->SearchPeople(ContextFor(who).get(), request, response);
   };
 
@@ -195,6 +195,19 @@ TEST_F(CaseRecordsPeopleTest, SearchPeopleByNhsNumberOrNameAndBirthDate) {
   ASSERT_TRUE(search(by_nhs, &found).ok());
   ASSERT_EQ(found.matches_size(), 1) << found.ShortDebugString();
   EXPECT_EQ(found.matches(0).person(), child.name());
+  EXPECT_EQ(found.matches(0).reason(), "nhs_number");
+  EXPECT_FALSE(found.matches(0).restricted());
+  EXPECT_EQ(AuditCount("action = 'SearchPeople.match' AND resource = '" + child.name() + "'"), 1);
+
+  // Someone with no relationship to the case learns only that a record exists, and where.
+  found.Clear();
+  ASSERT_TRUE(search(by_nhs, &found, kStranger).ok());
+  ASSERT_EQ(found.matches_size(), 1) << found.ShortDebugString();
+  EXPECT_TRUE(found.matches(0).restricted());
+  EXPECT_EQ(found.matches(0).person(), "");
+  EXPECT_EQ(found.matches(0).display_name(), "");
+  EXPECT_EQ(found.matches(0).birth_date(), "");
+  EXPECT_EQ(found.matches(0).team(), c.team());
   EXPECT_EQ(found.matches(0).reason(), "nhs_number");
 
   v1::SearchPeopleRequest by_name;
@@ -233,7 +246,7 @@ TEST_F(CaseRecordsPeopleTest, SearchPeopleByNhsNumberOrNameAndBirthDate) {
   EXPECT_TRUE(InvalidNaming(search(bad_nhs, &ignored), "nhs_number"));
   by_name.set_birth_date("2019-02-30");
   EXPECT_TRUE(InvalidNaming(search(by_name, &ignored), "birth_date"));
-  EXPECT_EQ(AuditCount("action = 'SearchPeople' AND outcome = 'OK'"), 5);
+  EXPECT_EQ(AuditCount("action = 'SearchPeople' AND outcome = 'OK'"), 6);
   EXPECT_EQ(AuditCount("action = 'SearchPeople' AND outcome = 'INVALID_ARGUMENT'"), 4);
 }
 

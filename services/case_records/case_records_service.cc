@@ -99,14 +99,28 @@ void RememberCreate(pqxx::work& tx, const Caller& caller, absl::string_view meth
                                  resource);
 }
 
+// A request_id names one create: reusing it for a different parent is the caller's mistake.
+absl::Status RequestIdReused() {
+  return InvalidField("request_id",
+                      "already used for a different request; use a new request_id for each "
+                      "create");
+}
+
+// Whether the caller is the case's active lead social worker.
+bool IsLead(pqxx::work& tx, const std::string& case_id, const Caller& caller) {
+  auto lead = CaseStore::ActiveLead(tx, case_id);
+  return lead && lead->practitioner() == caller.principal.id;
+}
+
 // Loads a case the caller may access, recording in the audit event when access relied on
 // break-glass. NOT_FOUND when there is no such case.
 absl::StatusOr<v1::Case> LoadCase(pqxx::work& tx, const Caller& caller, const std::string& id,
-                                  bool lock, AuditEvent& event) {
-  auto found = CaseStore::FindCase(tx, id, lock);
+                                  CaseIntent intent, AuditEvent& event) {
+  // Writers lock the case row: changes to one case (and closing it) are serialised.
+  auto found = CaseStore::FindCase(tx, id, intent == CaseIntent::kWrite);
   if (!found) return absl::NotFoundError(absl::StrCat("case 'cases/", id, "' not found"));
   CaseRelationship relationship{CaseStore::IsAllocated(tx, id, caller.principal.id), found->team()};
-  auto basis = DecideCaseAccess(caller, relationship);
+  auto basis = DecideCaseAccess(caller, relationship, intent);
   if (!basis.ok()) return basis.status();
   if (*basis == AccessBasis::kBreakGlass) event.break_glass_reason = caller.break_glass_reason;
   return *found;
@@ -123,7 +137,7 @@ absl::Status RequireOpen(const v1::Case& c) {
 // Validates a person as a whole (on create, and after an update mask is applied). Normalises
 // the NHS number to its 10 digits.
 absl::Status ValidatePerson(pqxx::work& tx, const std::string& case_id, v1::Person& person) {
-  if (person.kind() == v1::PERSON_KIND_UNSPECIFIED) {
+  if (person.kind() == v1::PERSON_KIND_UNSPECIFIED || !v1::PersonKind_IsValid(person.kind())) {
     return InvalidField("person.kind", "CHILD or ADULT is required");
   }
   if (auto s = CheckText(person.given_name(), "person.given_name", 100, true); !s.ok()) return s;
@@ -142,11 +156,8 @@ absl::Status ValidatePerson(pqxx::work& tx, const std::string& case_id, v1::Pers
   }
   std::optional<absl::CivilDay> born;
   if (!person.birth_date().empty()) {
-    auto day = ParseDate(person.birth_date(), "person.birth_date");
+    auto day = ParsePastDate(person.birth_date(), "person.birth_date");
     if (!day.ok()) return day.status();
-    if (*day > absl::ToCivilDay(absl::Now(), absl::UTCTimeZone())) {
-      return InvalidField("person.birth_date", "is in the future; use expected_birth_date");
-    }
     born = *day;
   }
   if (!person.expected_birth_date().empty()) {
@@ -190,31 +201,42 @@ absl::Status ValidatePerson(pqxx::work& tx, const std::string& case_id, v1::Pers
       if (!seen.insert((*ids)[1]).second) {
         return InvalidField("person.relationships.child", "each child at most once");
       }
-      if (rel.relationship() == v1::RELATIONSHIP_UNSPECIFIED) {
+      if (rel.relationship() == v1::RELATIONSHIP_UNSPECIFIED ||
+          !v1::Relationship_IsValid(rel.relationship())) {
         return InvalidField("person.relationships.relationship", "required");
       }
       auto child = CaseStore::FindPerson(tx, case_id, (*ids)[1], false);
       if (!child || child->kind() != v1::PERSON_KIND_CHILD) {
         return InvalidField("person.relationships.child",
-                            absl::StrCat("'", rel.child(), "' is not a child on this case"));
+                            absl::StrCat(Quote(rel.child()), " is not a child on this case"));
       }
     }
   }
   return absl::OkStatus();
 }
 
-// People held anywhere who are probably this person (excluding `self`).
-std::vector<v1::PersonMatch> LikelyDuplicates(pqxx::work& tx, const v1::Person& person,
+// People held anywhere who are probably this person (excluding `self`). Matches on cases the
+// caller has a relationship to are shown whole, each disclosure audited; others only say that a
+// record exists, why it matched and which team holds it.
+std::vector<v1::PersonMatch> LikelyDuplicates(pqxx::work& tx, const Caller& caller,
+                                              absl::string_view action, const v1::Person& person,
                                               const std::string& self, int limit) {
   std::vector<v1::PersonMatch> out;
   std::set<std::string> seen = {self};
   auto add = [&](const PersonCandidate& c, const std::string& reason) {
     if (!seen.insert(c.name).second || static_cast<int>(out.size()) >= limit) return;
     v1::PersonMatch match;
-    match.set_person(c.name);
-    match.set_display_name(absl::StrCat(c.given_name, " ", c.family_name));
-    match.set_birth_date(c.birth_date);
     match.set_reason(reason);
+    match.set_team(c.case_team);
+    if (ManagesTeam(caller, c.case_team) ||
+        CaseStore::IsAllocated(tx, c.case_id, caller.principal.id)) {
+      match.set_person(c.name);
+      match.set_display_name(absl::StrCat(c.given_name, " ", c.family_name));
+      match.set_birth_date(c.birth_date);
+      AppendAudit(tx, caller, AuditEvent{absl::StrCat(action, ".match"), c.name, "OK", ""});
+    } else {
+      match.set_restricted(true);
+    }
     out.push_back(std::move(match));
   };
   if (!person.nhs_number().empty()) {
@@ -266,7 +288,7 @@ absl::Status ApplyPersonMask(const v1::Person& update, const google::protobuf::F
     } else if (path == "assessment_factors") {
       *person.mutable_assessment_factors() = update.assessment_factors();
     } else {
-      return InvalidField("update_mask", absl::StrCat("'", path, "' cannot be updated"));
+      return InvalidField("update_mask", absl::StrCat(Quote(path), " cannot be updated"));
     }
   }
   return absl::OkStatus();
@@ -282,7 +304,19 @@ void SetNextPageToken(const Listed<T>& listed, std::string* token) {
 grpc::Status RpcRunner::RunBody(grpc::ServerContext* context, absl::string_view action,
                                 absl::string_view resource, const Body& body) {
   auto caller = ResolveCaller(*context, identity_);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (!caller.ok()) {
+    // Refused identities leave a trace too (an impersonation attempt is worth reviewing).
+    AuditEvent event{std::string(action), std::string(resource), CodeName(caller.status().code()),
+                     ""};
+    std::string who = UnverifiedCaller(*context);
+    pool_
+        .Transact([&](pqxx::work& tx) {
+          AppendAuditUnverified(tx, who, event);
+          return absl::OkStatus();
+        })
+        .IgnoreError();
+    return ToGrpcStatus(caller.status());
+  }
   AuditEvent event;
   // Partners and services are refused before the request is looked at, so that a malformed
   // request or a missing resource never answers them anything but PERMISSION_DENIED.
@@ -323,7 +357,8 @@ grpc::Status CaseRecordsServiceImpl::CreateCase(grpc::ServerContext* context,
             !s.ok()) {
           return s;
         }
-        if (auto d = ParseDate(c.referral_date(), "case.referral_date"); !d.ok()) return d.status();
+        if (auto d = ParsePastDate(c.referral_date(), "case.referral_date"); !d.ok())
+          return d.status();
         if (auto s = CheckReferralSource(c.referral_source(), "case.referral_source"); !s.ok()) {
           return s;
         }
@@ -378,7 +413,7 @@ grpc::Status CaseRecordsServiceImpl::GetCase(grpc::ServerContext* context,
                      [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
                        auto ids = ParseResourceName(request->name(), "name", {"cases"});
                        if (!ids.ok()) return ids.status();
-                       auto c = LoadCase(tx, caller, (*ids)[0], false, event);
+                       auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
                        if (!c.ok()) return c.status();
                        *response = *c;
                        AddLead(tx, *response);
@@ -424,7 +459,7 @@ grpc::Status CaseRecordsServiceImpl::UpdateCase(grpc::ServerContext* context,
         if (!ids.ok()) return ids.status();
         if (request->update_mask().paths_size() == 0)
           return InvalidField("update_mask", "required");
-        auto c = LoadCase(tx, caller, (*ids)[0], true, event);
+        auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kWrite, event);
         if (!c.ok()) return c.status();
         if (auto s = CheckEtag(update.etag(), c->etag(), "case.etag"); !s.ok()) return s;
         if (auto s = RequireOpen(*c); !s.ok()) return s;
@@ -444,11 +479,18 @@ grpc::Status CaseRecordsServiceImpl::UpdateCase(grpc::ServerContext* context,
             changed.set_primary_need_code(update.primary_need_code());
           } else if (path == "team") {
             if (auto s = CheckIdentifier(update.team(), "case.team"); !s.ok()) return s;
+            // A transfer between teams: the manager of the current team sends the case, to a
+            // team they also manage (the receiving manager then allocates).
+            if (!ManagesTeam(caller, c->team()) || !ManagesTeam(caller, update.team())) {
+              return absl::PermissionDeniedError(
+                  absl::StrCat("moving a case needs the team manager of both ", c->team(), " and ",
+                               update.team()));
+            }
             changed.set_team(update.team());
           } else {
             return InvalidField("update_mask",
-                                absl::StrCat("'", path,
-                                             "' cannot be updated (council_reference, "
+                                absl::StrCat(Quote(path),
+                                             " cannot be updated (council_reference, "
                                              "primary_need_code, team)"));
           }
         }
@@ -468,7 +510,7 @@ grpc::Status CaseRecordsServiceImpl::ChangeCaseState(grpc::ServerContext* contex
                        if (!ids.ok()) return ids.status();
                        auto target = FromProto(request->state(), "state");
                        if (!target.ok()) return target.status();
-                       auto c = LoadCase(tx, caller, (*ids)[0], true, event);
+                       auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kWrite, event);
                        if (!c.ok()) return c.status();
                        if (auto s = CheckEtag(request->etag(), c->etag(), "etag"); !s.ok())
                          return s;
@@ -494,9 +536,9 @@ grpc::Status CaseRecordsServiceImpl::CloseCase(grpc::ServerContext* context,
             !s.ok()) {
           return s;
         }
-        auto closure = ParseDate(request->closure_date(), "closure_date");
+        auto closure = ParsePastDate(request->closure_date(), "closure_date");
         if (!closure.ok()) return closure.status();
-        auto c = LoadCase(tx, caller, (*ids)[0], true, event);
+        auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kWrite, event);
         if (!c.ok()) return c.status();
         if (auto s = CheckEtag(request->etag(), c->etag(), "etag"); !s.ok()) return s;
         if (auto s = CheckClosure(ToDomain(*c), CaseStore::CountOpenPlans(tx, (*ids)[0]),
@@ -523,7 +565,7 @@ grpc::Status CaseRecordsServiceImpl::ReopenCase(grpc::ServerContext* context,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
         auto ids = ParseResourceName(request->name(), "name", {"cases"});
         if (!ids.ok()) return ids.status();
-        auto referral = ParseDate(request->referral_date(), "referral_date");
+        auto referral = ParsePastDate(request->referral_date(), "referral_date");
         if (!referral.ok()) return referral.status();
         if (auto s = CheckReferralSource(request->referral_source(), "referral_source"); !s.ok()) {
           return s;
@@ -532,7 +574,7 @@ grpc::Status CaseRecordsServiceImpl::ReopenCase(grpc::ServerContext* context,
             !s.ok()) {
           return s;
         }
-        auto c = LoadCase(tx, caller, (*ids)[0], true, event);
+        auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kWrite, event);
         if (!c.ok()) return c.status();
         if (auto s = CheckEtag(request->etag(), c->etag(), "etag"); !s.ok()) return s;
         if (c->state() != v1::CASE_STATE_CLOSED) {
@@ -564,7 +606,7 @@ grpc::Status CaseRecordsServiceImpl::CreatePerson(grpc::ServerContext* context,
         if (!ids.ok()) return ids.status();
         if (auto s = CheckRequestId(request->request_id()); !s.ok()) return s;
         const std::string& case_id = (*ids)[0];
-        auto c = LoadCase(tx, caller, case_id, false, event);
+        auto c = LoadCase(tx, caller, case_id, CaseIntent::kWrite, event);
         if (!c.ok()) return c.status();
         std::string person_id;
         if (auto first = EarlierCreate(tx, caller, "CreatePerson", request->request_id())) {
@@ -582,9 +624,10 @@ grpc::Status CaseRecordsServiceImpl::CreatePerson(grpc::ServerContext* context,
                          absl::StrCat(c->name(), "/people/", person_id));
         }
         auto created = CaseStore::FindPerson(tx, case_id, person_id, false);
-        if (!created) return absl::InternalError("created person not found");
+        if (!created) return RequestIdReused();
         *response->mutable_person() = *created;
-        for (auto& match : LikelyDuplicates(tx, *created, created->name(), 20)) {
+        for (auto& match :
+             LikelyDuplicates(tx, caller, "CreatePerson", *created, created->name(), 20)) {
           *response->add_likely_duplicates() = std::move(match);
         }
         event.resource = created->name();
@@ -599,7 +642,7 @@ grpc::Status CaseRecordsServiceImpl::GetPerson(grpc::ServerContext* context,
                      [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
                        auto ids = ParseResourceName(request->name(), "name", {"cases", "people"});
                        if (!ids.ok()) return ids.status();
-                       auto c = LoadCase(tx, caller, (*ids)[0], false, event);
+                       auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
                        if (!c.ok()) return c.status();
                        auto person = CaseStore::FindPerson(tx, (*ids)[0], (*ids)[1], false);
                        if (!person)
@@ -618,7 +661,7 @@ grpc::Status CaseRecordsServiceImpl::ListPeople(grpc::ServerContext* context,
                        if (!ids.ok()) return ids.status();
                        auto page = ParsePage(request->page_size(), request->page_token());
                        if (!page.ok()) return page.status();
-                       auto c = LoadCase(tx, caller, (*ids)[0], false, event);
+                       auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
                        if (!c.ok()) return c.status();
                        auto listed = CaseStore::ListPeople(tx, (*ids)[0], *page);
                        for (auto& p : listed.items) *response->add_people() = std::move(p);
@@ -636,7 +679,7 @@ grpc::Status CaseRecordsServiceImpl::UpdatePerson(grpc::ServerContext* context,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
         auto ids = ParseResourceName(update.name(), "person.name", {"cases", "people"});
         if (!ids.ok()) return ids.status();
-        auto c = LoadCase(tx, caller, (*ids)[0], false, event);
+        auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kWrite, event);
         if (!c.ok()) return c.status();
         auto person = CaseStore::FindPerson(tx, (*ids)[0], (*ids)[1], true);
         if (!person) return absl::NotFoundError(absl::StrCat(update.name(), " not found"));
@@ -681,7 +724,7 @@ grpc::Status CaseRecordsServiceImpl::SearchPeople(grpc::ServerContext* context,
           if (!day.ok()) return day.status();
           probe.set_birth_date(request->birth_date());
         }
-        for (auto& match : LikelyDuplicates(tx, probe, "", limit)) {
+        for (auto& match : LikelyDuplicates(tx, caller, "SearchPeople", probe, "", limit)) {
           *response->add_matches() = std::move(match);
         }
         return absl::OkStatus();
@@ -702,18 +745,19 @@ grpc::Status CaseRecordsServiceImpl::AllocatePractitioner(
             !s.ok()) {
           return s;
         }
-        if (allocation.role() == v1::FAMILY_SAFEGUARDING_ROLE_UNSPECIFIED) {
-          return InvalidField("allocation.role", "required");
+        if (allocation.role() == v1::FAMILY_SAFEGUARDING_ROLE_UNSPECIFIED ||
+            !v1::FamilySafeguardingRole_IsValid(allocation.role())) {
+          return InvalidField("allocation.role", "a Family Safeguarding role is required");
         }
         if (!allocation.team().empty()) {
           if (auto s = CheckIdentifier(allocation.team(), "allocation.team"); !s.ok()) return s;
         }
         const std::string& case_id = (*ids)[0];
-        auto c = LoadCase(tx, caller, case_id, true, event);
+        auto c = LoadCase(tx, caller, case_id, CaseIntent::kWrite, event);
         if (!c.ok()) return c.status();
         if (auto first = EarlierCreate(tx, caller, "AllocatePractitioner", request->request_id())) {
           auto existing = CaseStore::FindAllocation(tx, case_id, *first);
-          if (!existing) return absl::InternalError("recorded allocation not found");
+          if (!existing) return RequestIdReused();
           *response = *existing;
           event.resource = response->name();
           return absl::OkStatus();
@@ -721,8 +765,14 @@ grpc::Status CaseRecordsServiceImpl::AllocatePractitioner(
         if (auto s = RequireOpen(*c); !s.ok()) return s;
         std::string role = RoleText(allocation.role());
         bool lead = allocation.role() == v1::FAMILY_SAFEGUARDING_ROLE_LEAD_SOCIAL_WORKER;
-        if (lead && caller.role != PractitionerRole::kTeamManager) {
-          return absl::PermissionDeniedError("only a team manager changes the lead social worker");
+        if (lead && !ManagesTeam(caller, c->team())) {
+          return absl::PermissionDeniedError(absl::StrCat("only the team manager of ", c->team(),
+                                                          " hands the case to a new lead"));
+        }
+        if (!lead && !ManagesTeam(caller, c->team()) && !IsLead(tx, case_id, caller)) {
+          return absl::PermissionDeniedError(
+              absl::StrCat("only the lead social worker or the team manager of ", c->team(),
+                           " allocates practitioners"));
         }
         if (CaseStore::FindActiveAllocation(tx, case_id, allocation.practitioner(), role)) {
           return absl::AlreadyExistsError(absl::StrCat(
@@ -756,10 +806,16 @@ grpc::Status CaseRecordsServiceImpl::EndAllocation(grpc::ServerContext* context,
         auto ids = ParseResourceName(request->name(), "name", {"cases", "allocations"});
         if (!ids.ok()) return ids.status();
         if (auto s = CheckText(request->reason(), "reason", 500, false); !s.ok()) return s;
-        auto c = LoadCase(tx, caller, (*ids)[0], true, event);
+        auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kWrite, event);
         if (!c.ok()) return c.status();
         auto allocation = CaseStore::FindAllocation(tx, (*ids)[0], (*ids)[1]);
         if (!allocation) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
+        if (allocation->practitioner() != caller.principal.id && !ManagesTeam(caller, c->team()) &&
+            !IsLead(tx, (*ids)[0], caller)) {
+          return absl::PermissionDeniedError(
+              absl::StrCat("only the practitioner, the lead social worker or the team manager of ",
+                           c->team(), " ends an allocation"));
+        }
         if (allocation->has_end_time()) {
           return absl::FailedPreconditionError(absl::StrCat(request->name(), " has already ended"));
         }
@@ -783,7 +839,7 @@ grpc::Status CaseRecordsServiceImpl::ListAllocations(grpc::ServerContext* contex
                        if (!ids.ok()) return ids.status();
                        auto page = ParsePage(request->page_size(), request->page_token());
                        if (!page.ok()) return page.status();
-                       auto c = LoadCase(tx, caller, (*ids)[0], false, event);
+                       auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
                        if (!c.ok()) return c.status();
                        auto listed = CaseStore::ListAllocations(tx, (*ids)[0],
                                                                 request->include_ended(), *page);
@@ -824,9 +880,9 @@ grpc::Status CaseRecordsServiceImpl::ListCaseload(grpc::ServerContext* context,
 namespace {
 // Loads the case and the child a plan or episode belongs to.
 absl::StatusOr<v1::Person> LoadChild(pqxx::work& tx, const Caller& caller,
-                                     const std::vector<std::string>& ids, AuditEvent& event,
-                                     v1::Case* c) {
-  auto loaded = LoadCase(tx, caller, ids[0], true, event);
+                                     const std::vector<std::string>& ids, CaseIntent intent,
+                                     AuditEvent& event, v1::Case* c) {
+  auto loaded = LoadCase(tx, caller, ids[0], intent, event);
   if (!loaded.ok()) return loaded.status();
   *c = *loaded;
   auto person = CaseStore::FindPerson(tx, ids[0], ids[1], false);
@@ -850,7 +906,7 @@ grpc::Status CaseRecordsServiceImpl::StartChildProtectionPlan(
         auto ids = ParseResourceName(request->parent(), "parent", {"cases", "people"});
         if (!ids.ok()) return ids.status();
         if (auto s = CheckRequestId(request->request_id()); !s.ok()) return s;
-        auto start = ParseDate(plan.start_date(), "plan.start_date");
+        auto start = ParsePastDate(plan.start_date(), "plan.start_date");
         if (!start.ok()) return start.status();
         if (auto s = CheckCategoryOfAbuse(plan.initial_category_of_abuse(),
                                           "plan.initial_category_of_abuse");
@@ -863,11 +919,13 @@ grpc::Status CaseRecordsServiceImpl::StartChildProtectionPlan(
           if (*review < *start) return InvalidField("plan.review_date", "is before the start date");
         }
         v1::Case c;
-        auto child = LoadChild(tx, caller, *ids, event, &c);
+        auto child = LoadChild(tx, caller, *ids, CaseIntent::kWrite, event, &c);
         if (!child.ok()) return child.status();
         if (auto first =
                 EarlierCreate(tx, caller, "StartChildProtectionPlan", request->request_id())) {
-          *response = *CaseStore::FindPlan(tx, (*ids)[1], *first, false);
+          auto existing = CaseStore::FindPlan(tx, (*ids)[1], *first, false);
+          if (!existing) return RequestIdReused();
+          *response = *existing;
           event.resource = response->name();
           return absl::OkStatus();
         }
@@ -898,7 +956,7 @@ grpc::Status CaseRecordsServiceImpl::UpdateChildProtectionPlan(
         if (request->update_mask().paths_size() == 0)
           return InvalidField("update_mask", "required");
         v1::Case c;
-        auto child = LoadChild(tx, caller, *ids, event, &c);
+        auto child = LoadChild(tx, caller, *ids, CaseIntent::kWrite, event, &c);
         if (!child.ok()) return child.status();
         auto current = CaseStore::FindPlan(tx, (*ids)[1], (*ids)[2], true);
         if (!current) return absl::NotFoundError(absl::StrCat(update.name(), " not found"));
@@ -924,8 +982,8 @@ grpc::Status CaseRecordsServiceImpl::UpdateChildProtectionPlan(
             changed.set_review_date(update.review_date());
           } else {
             return InvalidField("update_mask",
-                                absl::StrCat("'", path,
-                                             "' cannot be updated (latest_category_of_abuse, "
+                                absl::StrCat(Quote(path),
+                                             " cannot be updated (latest_category_of_abuse, "
                                              "review_date)"));
           }
         }
@@ -943,10 +1001,10 @@ grpc::Status CaseRecordsServiceImpl::EndChildProtectionPlan(
         auto ids =
             ParseResourceName(request->name(), "name", {"cases", "people", "childProtectionPlans"});
         if (!ids.ok()) return ids.status();
-        auto end = ParseDate(request->end_date(), "end_date");
+        auto end = ParsePastDate(request->end_date(), "end_date");
         if (!end.ok()) return end.status();
         v1::Case c;
-        auto child = LoadChild(tx, caller, *ids, event, &c);
+        auto child = LoadChild(tx, caller, *ids, CaseIntent::kWrite, event, &c);
         if (!child.ok()) return child.status();
         auto current = CaseStore::FindPlan(tx, (*ids)[1], (*ids)[2], true);
         if (!current) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
@@ -970,7 +1028,7 @@ grpc::Status CaseRecordsServiceImpl::ListChildProtectionPlans(
         auto ids = ParseResourceName(request->parent(), "parent", {"cases", "people"});
         if (!ids.ok()) return ids.status();
         v1::Case c;
-        auto child = LoadChild(tx, caller, *ids, event, &c);
+        auto child = LoadChild(tx, caller, *ids, CaseIntent::kRead, event, &c);
         if (!child.ok()) return child.status();
         for (auto& plan : CaseStore::ListPlans(tx, (*ids)[1])) *response->add_plans() = plan;
         return absl::OkStatus();
@@ -987,17 +1045,19 @@ grpc::Status CaseRecordsServiceImpl::StartLookedAfterEpisode(
         auto ids = ParseResourceName(request->parent(), "parent", {"cases", "people"});
         if (!ids.ok()) return ids.status();
         if (auto s = CheckRequestId(request->request_id()); !s.ok()) return s;
-        if (auto d = ParseDate(episode.start_date(), "episode.start_date"); !d.ok())
+        if (auto d = ParsePastDate(episode.start_date(), "episode.start_date"); !d.ok())
           return d.status();
         if (auto s = CheckLegalStatus(episode.legal_status(), "episode.legal_status"); !s.ok()) {
           return s;
         }
         v1::Case c;
-        auto child = LoadChild(tx, caller, *ids, event, &c);
+        auto child = LoadChild(tx, caller, *ids, CaseIntent::kWrite, event, &c);
         if (!child.ok()) return child.status();
         if (auto first =
                 EarlierCreate(tx, caller, "StartLookedAfterEpisode", request->request_id())) {
-          *response = *CaseStore::FindEpisode(tx, (*ids)[1], *first, false);
+          auto existing = CaseStore::FindEpisode(tx, (*ids)[1], *first, false);
+          if (!existing) return RequestIdReused();
+          *response = *existing;
           event.resource = response->name();
           return absl::OkStatus();
         }
@@ -1023,13 +1083,13 @@ grpc::Status CaseRecordsServiceImpl::EndLookedAfterEpisode(
         auto ids =
             ParseResourceName(request->name(), "name", {"cases", "people", "lookedAfterEpisodes"});
         if (!ids.ok()) return ids.status();
-        auto end = ParseDate(request->end_date(), "end_date");
+        auto end = ParsePastDate(request->end_date(), "end_date");
         if (!end.ok()) return end.status();
         if (auto s = CheckReasonEpisodeEnded(request->reason_ended(), "reason_ended"); !s.ok()) {
           return s;
         }
         v1::Case c;
-        auto child = LoadChild(tx, caller, *ids, event, &c);
+        auto child = LoadChild(tx, caller, *ids, CaseIntent::kWrite, event, &c);
         if (!child.ok()) return child.status();
         auto current = CaseStore::FindEpisode(tx, (*ids)[1], (*ids)[2], true);
         if (!current) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
@@ -1053,7 +1113,7 @@ grpc::Status CaseRecordsServiceImpl::ListLookedAfterEpisodes(
         auto ids = ParseResourceName(request->parent(), "parent", {"cases", "people"});
         if (!ids.ok()) return ids.status();
         v1::Case c;
-        auto child = LoadChild(tx, caller, *ids, event, &c);
+        auto child = LoadChild(tx, caller, *ids, CaseIntent::kRead, event, &c);
         if (!child.ok()) return child.status();
         for (auto& e : CaseStore::ListEpisodes(tx, (*ids)[1])) *response->add_episodes() = e;
         return absl::OkStatus();
@@ -1139,8 +1199,9 @@ grpc::Status ChildProtectionInformationServiceImpl::LookupChildProtectionStatus(
           response->set_unborn_with_child_protection_plan(status->has_plan && status->unborn);
           response->set_looked_after(status->looked_after);
           response->set_plan_start_date(status->plan_start);
-          response->set_plan_end_date(status->plan_end);
         }
+        // A handover in flight holds the case row: wait for it, then read the lead it left.
+        CaseStore::LockCaseShared(tx, status->case_id);
         if (auto lead = CaseStore::ActiveLead(tx, status->case_id)) {
           CaseStore::InsertAlert(
               tx, lead->practitioner(), status->case_id, status->person_id,

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/status.h"
 
 namespace fs::cases {
@@ -28,7 +30,7 @@ absl::Status CheckInList(absl::string_view code, absl::string_view field,
   if (std::find(allowed.begin(), allowed.end(), code) != allowed.end()) {
     return absl::OkStatus();
   }
-  return InvalidField(field, absl::StrCat("'", code, "' is not a ", list_name, " code (",
+  return InvalidField(field, absl::StrCat(Quote(code), " is not a ", list_name, " code (",
                                           absl::StrJoin(allowed, ", "), ")"));
 }
 
@@ -45,7 +47,7 @@ absl::StatusOr<CaseState> ParseCaseState(absl::string_view name) {
   for (const auto& [s, n] : kStateNames) {
     if (n == name) return s;
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown case state '", name, "'"));
+  return absl::InvalidArgumentError(absl::StrCat("unknown case state ", Quote(name)));
 }
 
 absl::Status CheckStateChange(CaseState from, CaseState to) {
@@ -100,13 +102,29 @@ absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text, absl::string_vi
   absl::CivilDay day;
   // ParseCivilTime normalises 2026-02-30 to March: compare the round trip to reject it.
   if (text.size() != 10 || !absl::ParseCivilTime(text, &day) || FormatDate(day) != text) {
-    return InvalidField(field, absl::StrCat("'", text, "' is not a date (YYYY-MM-DD)"));
+    return InvalidField(field, absl::StrCat(Quote(text), " is not a date (YYYY-MM-DD)"));
   }
   if (day.year() < 1900 || day.year() > 2200) return InvalidField(field, "year out of range");
   return day;
 }
 
 std::string FormatDate(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+absl::CivilDay TodayInEngland() {
+  absl::TimeZone london;
+  if (!absl::LoadTimeZone("Europe/London", &london)) london = absl::UTCTimeZone();
+  return absl::ToCivilDay(absl::Now(), london);
+}
+
+absl::StatusOr<absl::CivilDay> ParsePastDate(absl::string_view text, absl::string_view field,
+                                             absl::CivilDay today) {
+  auto day = ParseDate(text, field);
+  if (!day.ok()) return day;
+  if (*day > today) {
+    return InvalidField(field, absl::StrCat(Quote(text), " is in the future"));
+  }
+  return day;
+}
 
 absl::Status CheckReasonForClosure(absl::string_view code, absl::string_view field) {
   return CheckInList(code, field, {"RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9"},

@@ -34,6 +34,14 @@ absl::Status CheckClosure(CaseState state, int open_plans, int open_episodes);
 absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text, absl::string_view field);
 std::string FormatDate(absl::CivilDay day);
 
+// Today in England (Europe/London), for dates that must not lie in the future.
+absl::CivilDay TodayInEngland();
+
+// A date of something that has happened (a referral, a closure, a plan's start or end): as
+// ParseDate, and INVALID_ARGUMENT when it is after `today`.
+absl::StatusOr<absl::CivilDay> ParsePastDate(absl::string_view text, absl::string_view field,
+                                             absl::CivilDay today = TodayInEngland());
+
 // DfE code lists. Each returns INVALID_ARGUMENT naming `field` when the code is not in the list.
 absl::Status CheckReasonForClosure(absl::string_view code, absl::string_view field);  // RC1-RC9
 absl::Status CheckPrimaryNeedCode(absl::string_view code, absl::string_view field);   // N0-N9

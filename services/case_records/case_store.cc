@@ -43,8 +43,13 @@ constexpr const char* kAlertColumns =
     "message, (extract(epoch FROM create_time) * 1000000)::bigint, "
     "coalesce((extract(epoch FROM acknowledge_time) * 1000000)::bigint, 0), seq";
 
-// A UUID-shaped id or NULL, so that a malformed id finds nothing instead of failing the cast.
-constexpr const char* kUuid = "(CASE WHEN $1 ~ '^[0-9a-f-]{36}$' THEN $1::uuid END)";
+// $n as a uuid, or NULL when it is not one, so that a malformed id finds nothing instead of
+// failing the cast.
+std::string UuidOrNull(int n) {
+  return absl::StrCat("(CASE WHEN $", n,
+                      " ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN $",
+                      n, "::uuid END)");
+}
 
 std::string Sql(absl::string_view head, absl::string_view columns, absl::string_view tail) {
   return absl::StrCat(head, " ", columns, " ", tail);
@@ -194,10 +199,7 @@ Listed<T> ToListed(const pqxx::result& rows, const Page& page, int key_column, F
 }  // namespace
 
 std::vector<PreparedStatement> CaseStore::Statements() {
-  std::string uuid1 = kUuid;
-  auto uuid = [](int n) {
-    return absl::StrCat("(CASE WHEN $", n, " ~ '^[0-9a-f-]{36}$' THEN $", n, "::uuid END)");
-  };
+  std::string uuid1 = UuidOrNull(1);
   return {
       {"find_create_request",
        "SELECT resource FROM create_requests WHERE principal = $1 AND method = $2 AND "
@@ -262,7 +264,8 @@ std::vector<PreparedStatement> CaseStore::Statements() {
       {"active_lead",
        Sql("SELECT", kAllocationColumns,
            "FROM allocations WHERE case_id = $1::uuid AND role = 'LEAD_SOCIAL_WORKER' AND end_time "
-           "IS NULL FOR UPDATE")},
+           "IS NULL")},
+      {"lock_case_shared", "SELECT 1 FROM cases WHERE id = $1::uuid FOR SHARE"},
       {"end_allocation",
        Sql("UPDATE allocations SET end_time = now(), end_reason = $2 WHERE id = $1::uuid "
            "RETURNING",
@@ -310,13 +313,14 @@ std::vector<PreparedStatement> CaseStore::Statements() {
        Sql("SELECT", kPersonColumns,
            "FROM people WHERE case_id = $1::uuid AND seq > $2 ORDER BY seq LIMIT $3")},
       {"find_by_nhs_number",
-       "SELECT case_id::text, id::text, given_name, family_name, coalesce(birth_date, "
-       "expected_birth_date)::text FROM people WHERE nhs_number = $1 ORDER BY seq LIMIT 50"},
+       "SELECT p.case_id::text, p.id::text, p.given_name, p.family_name, coalesce(p.birth_date, "
+       "p.expected_birth_date)::text, c.team FROM people p JOIN cases c ON c.id = p.case_id "
+       "WHERE p.nhs_number = $1 ORDER BY p.seq LIMIT 50"},
       {"find_by_name_keys",
-       "SELECT case_id::text, id::text, given_name, family_name, coalesce(birth_date, "
-       "expected_birth_date)::text FROM people WHERE (family_key = ANY($1::text[]) OR given_key = "
-       "ANY($1::text[])) AND coalesce(birth_date, expected_birth_date) = ANY($2::date[]) ORDER BY "
-       "seq LIMIT $3"},
+       "SELECT p.case_id::text, p.id::text, p.given_name, p.family_name, coalesce(p.birth_date, "
+       "p.expected_birth_date)::text, c.team FROM people p JOIN cases c ON c.id = p.case_id "
+       "WHERE (p.family_key = ANY($1::text[]) OR p.given_key = ANY($1::text[])) AND "
+       "coalesce(p.birth_date, p.expected_birth_date) = ANY($2::date[]) ORDER BY p.seq LIMIT $3"},
       {"count_plans", "SELECT count(*) FROM child_protection_plans WHERE person_id = $1::uuid"},
       {"has_open_plan",
        "SELECT EXISTS (SELECT 1 FROM child_protection_plans WHERE person_id = $1::uuid AND "
@@ -367,7 +371,7 @@ std::vector<PreparedStatement> CaseStore::Statements() {
       {"acknowledge_alert",
        Sql("UPDATE alerts SET acknowledge_time = coalesce(acknowledge_time, now()) WHERE "
            "practitioner = $2 AND id = " +
-               uuid(1) + " RETURNING",
+               UuidOrNull(1) + " RETURNING",
            kAlertColumns, "")},
       {"list_break_glass",
        "SELECT id, (extract(epoch FROM occurred_at) * 1000000)::bigint, principal, role, action, "
@@ -486,6 +490,10 @@ std::optional<v1::Allocation> CaseStore::FindActiveAllocation(pqxx::work& tx,
   return RowToAllocation(rows[0]);
 }
 
+void CaseStore::LockCaseShared(pqxx::work& tx, const std::string& case_id) {
+  tx.exec_prepared("lock_case_shared", case_id);
+}
+
 std::optional<v1::Allocation> CaseStore::ActiveLead(pqxx::work& tx, const std::string& case_id) {
   auto rows = tx.exec_prepared("active_lead", case_id);
   if (rows.empty()) return std::nullopt;
@@ -595,10 +603,14 @@ namespace {
 std::vector<PersonCandidate> ToCandidates(const pqxx::result& rows) {
   std::vector<PersonCandidate> out;
   for (const auto& r : rows) {
-    out.push_back(
-        {absl::StrCat("cases/", r[0].as<std::string>(), "/people/", r[1].as<std::string>()),
-         r[2].as<std::string>(), r[3].as<std::string>(),
-         r[4].is_null() ? "" : r[4].as<std::string>()});
+    PersonCandidate candidate;
+    candidate.case_id = r[0].as<std::string>();
+    candidate.name = absl::StrCat("cases/", candidate.case_id, "/people/", r[1].as<std::string>());
+    candidate.given_name = r[2].as<std::string>();
+    candidate.family_name = r[3].as<std::string>();
+    candidate.birth_date = r[4].is_null() ? "" : r[4].as<std::string>();
+    candidate.case_team = r[5].as<std::string>();
+    out.push_back(std::move(candidate));
   }
   return out;
 }

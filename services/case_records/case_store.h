@@ -24,6 +24,8 @@ struct Listed {
 // A person found by "search before create".
 struct PersonCandidate {
   std::string name;
+  std::string case_id;
+  std::string case_team;
   std::string given_name;
   std::string family_name;
   std::string birth_date;  // or the expected birth date
@@ -72,6 +74,9 @@ class CaseStore {
                                                             const std::string& practitioner,
                                                             const std::string& role);
   static std::optional<v1::Allocation> ActiveLead(pqxx::work& tx, const std::string& case_id);
+  // Waits for writers of the case (a lead handover holds it FOR UPDATE) and keeps it from
+  // changing until commit.
+  static void LockCaseShared(pqxx::work& tx, const std::string& case_id);
   static v1::Allocation EndAllocation(pqxx::work& tx, const std::string& id,
                                       const std::string& reason);
   static void EndAllAllocations(pqxx::work& tx, const std::string& case_id,
@@ -149,7 +154,6 @@ class CaseStore {
     bool unborn = false;
     bool has_plan = false;
     std::string plan_start;
-    std::string plan_end;
     bool looked_after = false;
   };
   // The child with this NHS number on an open case, if any.

@@ -31,7 +31,7 @@ TestServer::TestServer(const ServiceDefinition& definition, void (*configure)(Se
   options.acquire_timeout = absl::Seconds(2);
   pool_ = std::make_unique<ConnectionPool>(options, definition.statements, &metrics_.pool());
   services_ = definition.make_services(*pool_, config);
-  server_ = std::make_unique<Server>(config, pool_.get(), &metrics_);
+  server_ = std::make_unique<Server>(config, &metrics_);
   for (auto& [service, name] : services_) server_->AddService(service.get(), name);
   auto status = server_->Start();
   if (!status.ok()) throw std::runtime_error(std::string(status.message()));
