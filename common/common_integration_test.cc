@@ -34,10 +34,12 @@ TEST(MigrationsTest, AppliesFromEmptyAndRerunsAsANoOp) {
   TestDatabase db("case_records");
   pqxx::connection conn(db.owner_url());
   ASSERT_TRUE(ApplyMigrations(conn, "case_records", TestMigrations()).ok());
-  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"),
+            static_cast<long long>(TestMigrations().size()));
   EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.widgets"), 0);
   ASSERT_TRUE(ApplyMigrations(conn, "case_records", TestMigrations()).ok());
-  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"),
+            static_cast<long long>(TestMigrations().size()));
   pqxx::read_transaction tx(conn);
   auto row = tx.exec1("SELECT checksum FROM case_records.schema_migrations WHERE version = 'V001'");
   EXPECT_EQ(row[0].as<std::string>(), MigrationChecksum(TestMigrations().back()));
@@ -54,7 +56,8 @@ TEST(MigrationsTest, RefusesWhenAnAppliedMigrationWasEdited) {
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(status.message().find("V001__widgets"), std::string::npos) << status.message();
   // Nothing after the edited migration was applied.
-  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"),
+            static_cast<long long>(TestMigrations().size()));
 }
 
 TEST(MigrationsTest, AFailingMigrationLeavesNoTraceAndIsRetriedNextStart) {
@@ -69,7 +72,8 @@ TEST(MigrationsTest, AFailingMigrationLeavesNoTraceAndIsRetriedNextStart) {
             0);
   migrations.back().sql = "CREATE TABLE ok_part (id int)";
   EXPECT_TRUE(ApplyMigrations(conn, "case_records", migrations).ok());
-  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 3);
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"),
+            static_cast<long long>(TestMigrations().size()) + 1);
 }
 
 TEST(MigrationsTest, ConcurrentStartsApplyEachMigrationOnce) {
@@ -84,7 +88,8 @@ TEST(MigrationsTest, ConcurrentStartsApplyEachMigrationOnce) {
   }
   for (auto& t : starts) t.join();
   EXPECT_EQ(ok.load(), 4);
-  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"),
+            static_cast<long long>(TestMigrations().size()));
 }
 
 class PoolTest : public ::testing::Test {
@@ -123,7 +128,8 @@ TEST_F(PoolTest, RuntimeRoleMayUseTheTablesButNotChangeTheSchema) {
     });
     EXPECT_FALSE(status.ok()) << sql;
   }
-  EXPECT_EQ(Count(db_.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"), 2);
+  EXPECT_EQ(Count(db_.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"),
+            static_cast<long long>(TestMigrations().size()));
 }
 
 TEST_F(PoolTest, IsBoundedAndTimesOutWithUnavailable) {

@@ -32,6 +32,11 @@ ABSL_FLAG(std::string, tls_key, "", "Server private key PEM file (env FS_TLS_KEY
 ABSL_FLAG(std::string, tls_ca, "",
           "CA bundle; when given, clients must present a certificate (env FS_TLS_CA)");
 ABSL_FLAG(std::string, trust_domain, "fs.local", "SPIFFE trust domain (env FS_TRUST_DOMAIN)");
+ABSL_FLAG(std::string, event_subscribers, "",
+          "Where this service's events go: name@host:port[=Type+Type],... (env "
+          "FS_EVENT_SUBSCRIBERS)");
+ABSL_FLAG(std::string, event_producers, "",
+          "Comma-separated services allowed to deliver events here (env FS_EVENT_PRODUCERS)");
 ABSL_FLAG(std::string, trusted_frontends, "",
           "Comma-separated service names allowed to act for practitioners (env "
           "FS_TRUSTED_FRONTENDS)");
@@ -81,6 +86,12 @@ ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service
   for (auto name :
        absl::StrSplit(absl::GetFlag(FLAGS_trusted_frontends), ',', absl::SkipWhitespace())) {
     config.trusted_frontends.emplace_back(absl::StripAsciiWhitespace(name));
+  }
+
+  config.event_subscribers = absl::GetFlag(FLAGS_event_subscribers);
+  for (auto name :
+       absl::StrSplit(absl::GetFlag(FLAGS_event_producers), ',', absl::SkipWhitespace())) {
+    config.event_producers.emplace_back(absl::StripAsciiWhitespace(name));
   }
 
   std::string problem;

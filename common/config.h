@@ -30,6 +30,10 @@ struct ServerConfig {
   std::string trust_domain = "fs.local";
   // Service names (".../service/<name>") allowed to act for a practitioner.
   std::vector<std::string> trusted_frontends;
+  // Producer side: where this service's events go (see ParseSubscribers in events.h).
+  std::string event_subscribers;
+  // Subscriber side: the services allowed to deliver events to this one.
+  std::vector<std::string> event_producers;
 };
 
 // Parses argv (absl flags) after applying FS_<FLAG> environment fallbacks, and returns the

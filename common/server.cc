@@ -11,6 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit.h"
+#include "common/events.h"
 #include "common/migrations.h"
 
 namespace fs {
@@ -112,6 +114,57 @@ void Server::Shutdown() {
   server_->Wait();
 }
 
+std::vector<PreparedStatement> WithCommonStatements(std::vector<PreparedStatement> statements) {
+  for (auto& statement : AuditStatements()) statements.push_back(std::move(statement));
+  for (auto& statement : EventStatements()) statements.push_back(std::move(statement));
+  return statements;
+}
+
+namespace {
+
+// One relay per configured subscriber, talking with this service's own identity: its client
+// certificate under TLS, its service principal in metadata in insecure dev mode.
+absl::StatusOr<std::vector<std::unique_ptr<OutboxRelay>>> StartRelays(const ServerConfig& config,
+                                                                      ConnectionPool& pool,
+                                                                      RelayMetrics* metrics) {
+  std::vector<std::unique_ptr<OutboxRelay>> relays;
+  auto subscribers = ParseSubscribers(config.event_subscribers);
+  if (!subscribers.ok()) return subscribers.status();
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  std::function<void(grpc::ClientContext&)> authenticate;
+  if (!config.tls_cert.empty()) {
+    grpc::SslCredentialsOptions tls;
+    auto cert = ReadFile(config.tls_cert);
+    auto key = ReadFile(config.tls_key);
+    if (!cert.ok() || !key.ok()) return absl::NotFoundError("cannot read the TLS key pair");
+    tls.pem_cert_chain = *cert;
+    tls.pem_private_key = *key;
+    if (!config.tls_ca.empty()) {
+      auto ca = ReadFile(config.tls_ca);
+      if (!ca.ok()) return ca.status();
+      tls.pem_root_certs = *ca;
+    }
+    credentials = grpc::SslCredentials(tls);
+  } else {
+    std::string principal =
+        absl::StrCat("spiffe://", config.trust_domain, "/service/", config.service_name);
+    authenticate = [principal](grpc::ClientContext& context) {
+      context.AddMetadata("x-fs-principal", principal);
+    };
+  }
+  for (auto& subscriber : *subscribers) {
+    auto channel = grpc::CreateChannel(subscriber.target, credentials);
+    OutboxRelay::Options options;
+    options.producer = config.service_name;
+    relays.push_back(std::make_unique<OutboxRelay>(pool, std::move(subscriber), channel, options,
+                                                   metrics, authenticate));
+    relays.back()->Start();
+  }
+  return relays;
+}
+
+}  // namespace
+
 int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   // Block the stop signals before any thread starts; the main thread waits for them below.
   sigset_t signals;
@@ -136,7 +189,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   pool_options.schema = name;
   pool_options.size = config.pool_size;
   pool_options.acquire_timeout = config.pool_acquire_timeout;
-  ConnectionPool pool(pool_options, definition.statements, &metrics.pool());
+  ConnectionPool pool(pool_options, WithCommonStatements(definition.statements), &metrics.pool());
 
   if (auto status =
           MigrateForService(config.db_url, config.migration_db_url, name, definition.migrations);
@@ -156,6 +209,13 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
     std::cerr << name << ": " << status << "\n";
     return 1;
   }
+  RelayMetrics relay_metrics(metrics.registry());
+  auto relays = StartRelays(config, pool, &relay_metrics);
+  if (!relays.ok()) {
+    std::cerr << name << ": " << relays.status() << "\n";
+    server.Shutdown();
+    return 1;
+  }
   std::cerr << name << ": serving gRPC on " << config.listen_address << ":" << server.port()
             << (config.insecure_dev_auth ? " (INSECURE dev auth)" : " (TLS)") << ", metrics on "
             << config.metrics_port << "\n";
@@ -164,6 +224,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   sigwait(&signals, &received);
   std::cerr << name << ": signal " << received << ", draining\n";
   server.Shutdown();
+  for (auto& relay : *relays) relay->Stop();
   pool.Close();
   std::cerr << name << ": stopped\n";
   return 0;

@@ -64,6 +64,9 @@ struct ServiceDefinition {
       make_services;
 };
 
+// The service's own statements plus those every service runs (audit, outbox, inbox).
+std::vector<PreparedStatement> WithCommonStatements(std::vector<PreparedStatement> statements);
+
 // main() of every service: flags, metrics, pool, migrations, serve until SIGTERM/SIGINT.
 int RunService(int argc, char** argv, const ServiceDefinition& definition);
 

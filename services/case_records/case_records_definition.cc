@@ -21,7 +21,6 @@ ServiceDefinition CaseRecordsDefinition() {
   definition.default_grpc_port = 50051;
   definition.default_metrics_port = 9101;
   definition.statements = CaseStore::Statements();
-  for (auto& statement : AuditStatements()) definition.statements.push_back(statement);
   definition.migrations = EmbeddedMigrations();
   definition.make_services = [](ConnectionPool& pool, const ServerConfig& config) {
     IdentityOptions identity{config.insecure_dev_auth, config.trust_domain,

@@ -12,6 +12,7 @@
 #include "common/resource_name.h"
 #include "common/status.h"
 #include "services/case_records/access_policy.h"
+#include "services/case_records/case_events.h"
 #include "services/case_records/case_rules.h"
 #include "services/case_records/case_store.h"
 #include "services/case_records/name_match.h"
@@ -379,8 +380,12 @@ grpc::Status CaseRecordsServiceImpl::CreateCase(grpc::ServerContext* context,
         }
         if (id.empty()) {
           id = CaseStore::InsertCase(tx, c, caller.principal.uri);
-          CaseStore::InsertAllocation(tx, id, c.lead_social_worker(), "LEAD_SOCIAL_WORKER",
-                                      c.team());
+          v1::Allocation lead = CaseStore::InsertAllocation(tx, id, c.lead_social_worker(),
+                                                            "LEAD_SOCIAL_WORKER", c.team());
+          v1::Case opened = *CaseStore::FindCase(tx, id, false);
+          opened.set_lead_social_worker(c.lead_social_worker());
+          Publish(tx, opened.name(), CaseOpenedEvent(opened));
+          Publish(tx, lead.name(), AllocationStartedEvent(lead));
           CaseStore::InsertAlert(
               tx, c.lead_social_worker(), id, "",
               absl::StrCat("You are the lead social worker on new case cases/", id));
@@ -518,6 +523,8 @@ grpc::Status CaseRecordsServiceImpl::ChangeCaseState(grpc::ServerContext* contex
                        if (auto s = CheckStateChange(from, *target); !s.ok()) return s;
                        CaseStore::ChangeState(tx, (*ids)[0], StateText(from), StateText(*target),
                                               caller.principal.uri);
+                       Publish(tx, c->name(),
+                               CaseStateChangedEvent(StateText(from), StateText(*target)));
                        *response = *CaseStore::FindCase(tx, (*ids)[0], false);
                        AddLead(tx, *response);
                        return absl::OkStatus();
@@ -551,8 +558,11 @@ grpc::Status CaseRecordsServiceImpl::CloseCase(grpc::ServerContext* context,
         }
         CaseStore::CloseCase(tx, (*ids)[0], FormatDate(*closure), request->reason_for_closure(),
                              StateText(ToDomain(*c)), caller.principal.uri);
-        CaseStore::EndAllAllocations(tx, (*ids)[0], "case closed");
         *response = *CaseStore::FindCase(tx, (*ids)[0], false);
+        Publish(tx, c->name(), CaseClosedEvent(*response));
+        for (const auto& ended : CaseStore::EndAllAllocations(tx, (*ids)[0], "case closed")) {
+          Publish(tx, ended.name(), AllocationEndedEvent(ended));
+        }
         return absl::OkStatus();
       });
 }
@@ -585,13 +595,15 @@ grpc::Status CaseRecordsServiceImpl::ReopenCase(grpc::ServerContext* context,
         }
         CaseStore::ReopenCase(tx, (*ids)[0], FormatDate(*referral), request->referral_source(),
                               caller.principal.uri);
-        CaseStore::InsertAllocation(tx, (*ids)[0], request->lead_social_worker(),
-                                    "LEAD_SOCIAL_WORKER", c->team());
+        v1::Allocation lead = CaseStore::InsertAllocation(
+            tx, (*ids)[0], request->lead_social_worker(), "LEAD_SOCIAL_WORKER", c->team());
         CaseStore::InsertAlert(
             tx, request->lead_social_worker(), (*ids)[0], "",
             absl::StrCat("You are the lead social worker on re-referred case ", c->name()));
         *response = *CaseStore::FindCase(tx, (*ids)[0], false);
         AddLead(tx, *response);
+        Publish(tx, c->name(), CaseReopenedEvent(*response));
+        Publish(tx, lead.name(), AllocationStartedEvent(lead));
         return absl::OkStatus();
       });
 }
@@ -622,6 +634,8 @@ grpc::Status CaseRecordsServiceImpl::CreatePerson(grpc::ServerContext* context,
           CaseStore::ReplaceRelationships(tx, person_id, person);
           RememberCreate(tx, caller, "CreatePerson", request->request_id(),
                          absl::StrCat(c->name(), "/people/", person_id));
+          Publish(tx, c->name(),
+                  PersonAddedEvent(*CaseStore::FindPerson(tx, case_id, person_id, false)));
         }
         auto created = CaseStore::FindPerson(tx, case_id, person_id, false);
         if (!created) return RequestIdReused();
@@ -692,6 +706,7 @@ grpc::Status CaseRecordsServiceImpl::UpdatePerson(grpc::ServerContext* context,
                                 NormalizeName(changed.family_name()));
         CaseStore::ReplaceRelationships(tx, (*ids)[1], changed);
         *response = *CaseStore::FindPerson(tx, (*ids)[0], (*ids)[1], false);
+        Publish(tx, response->name(), PersonUpdatedEvent(*response));
         return absl::OkStatus();
       });
 }
@@ -782,13 +797,16 @@ grpc::Status CaseRecordsServiceImpl::AllocatePractitioner(
           // Handover: the new lead replaces the old one in the same transaction, so an open case
           // always has exactly one.
           if (auto previous = CaseStore::ActiveLead(tx, case_id)) {
-            CaseStore::EndAllocation(tx, LastSegment(previous->name()),
-                                     absl::StrCat("handed over to ", allocation.practitioner()));
+            v1::Allocation ended = CaseStore::EndAllocation(
+                tx, LastSegment(previous->name()),
+                absl::StrCat("handed over to ", allocation.practitioner()));
+            Publish(tx, ended.name(), AllocationEndedEvent(ended));
           }
         }
         *response =
             CaseStore::InsertAllocation(tx, case_id, allocation.practitioner(), role,
                                         allocation.team().empty() ? c->team() : allocation.team());
+        Publish(tx, response->name(), AllocationStartedEvent(*response));
         CaseStore::InsertAlert(tx, allocation.practitioner(), case_id, "",
                                absl::StrCat("You were allocated to ", c->name(), " as ", role));
         RememberCreate(tx, caller, "AllocatePractitioner", request->request_id(), response->name());
@@ -826,6 +844,7 @@ grpc::Status CaseRecordsServiceImpl::EndAllocation(grpc::ServerContext* context,
               "allocation) or close the case");
         }
         *response = CaseStore::EndAllocation(tx, (*ids)[1], request->reason());
+        Publish(tx, response->name(), AllocationEndedEvent(*response));
         return absl::OkStatus();
       });
 }
@@ -936,6 +955,7 @@ grpc::Status CaseRecordsServiceImpl::StartChildProtectionPlan(
         }
         *response = CaseStore::InsertPlan(tx, (*ids)[0], (*ids)[1], plan,
                                           CaseStore::CountPlans(tx, (*ids)[1]));
+        Publish(tx, response->name(), PlanStartedEvent(child->name(), *response));
         RememberCreate(tx, caller, "StartChildProtectionPlan", request->request_id(),
                        response->name());
         event.resource = response->name();
@@ -1015,6 +1035,7 @@ grpc::Status CaseRecordsServiceImpl::EndChildProtectionPlan(
           return InvalidField("end_date", "is before the plan's start date");
         }
         *response = CaseStore::EndPlan(tx, (*ids)[2], FormatDate(*end));
+        Publish(tx, response->name(), PlanEndedEvent(child->name(), *response));
         return absl::OkStatus();
       });
 }
@@ -1067,6 +1088,7 @@ grpc::Status CaseRecordsServiceImpl::StartLookedAfterEpisode(
               absl::StrCat(child->name(), " already has an open looked-after episode"));
         }
         *response = CaseStore::InsertEpisode(tx, (*ids)[0], (*ids)[1], episode);
+        Publish(tx, response->name(), EpisodeStartedEvent(child->name(), *response));
         RememberCreate(tx, caller, "StartLookedAfterEpisode", request->request_id(),
                        response->name());
         event.resource = response->name();
@@ -1100,6 +1122,7 @@ grpc::Status CaseRecordsServiceImpl::EndLookedAfterEpisode(
           return InvalidField("end_date", "is before the episode's start date");
         }
         *response = CaseStore::EndEpisode(tx, (*ids)[2], FormatDate(*end), request->reason_ended());
+        Publish(tx, response->name(), EpisodeEndedEvent(child->name(), *response));
         return absl::OkStatus();
       });
 }

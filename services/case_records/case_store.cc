@@ -271,8 +271,9 @@ std::vector<PreparedStatement> CaseStore::Statements() {
            "RETURNING",
            kAllocationColumns, "")},
       {"end_all_allocations",
-       "UPDATE allocations SET end_time = now(), end_reason = $2 WHERE case_id = $1::uuid AND "
-       "end_time IS NULL"},
+       Sql("UPDATE allocations SET end_time = now(), end_reason = $2 WHERE case_id = $1::uuid AND "
+           "end_time IS NULL RETURNING",
+           kAllocationColumns, "")},
       {"list_allocations",
        Sql("SELECT", kAllocationColumns,
            "FROM allocations WHERE case_id = $1::uuid AND seq > $2 AND ($3 OR end_time IS NULL) "
@@ -505,9 +506,13 @@ v1::Allocation CaseStore::EndAllocation(pqxx::work& tx, const std::string& id,
   return RowToAllocation(tx.exec_prepared1("end_allocation", id, reason));
 }
 
-void CaseStore::EndAllAllocations(pqxx::work& tx, const std::string& case_id,
-                                  const std::string& reason) {
-  tx.exec_prepared0("end_all_allocations", case_id, reason);
+std::vector<v1::Allocation> CaseStore::EndAllAllocations(pqxx::work& tx, const std::string& case_id,
+                                                         const std::string& reason) {
+  std::vector<v1::Allocation> ended;
+  for (const auto& row : tx.exec_prepared("end_all_allocations", case_id, reason)) {
+    ended.push_back(RowToAllocation(row));
+  }
+  return ended;
 }
 
 Listed<v1::Allocation> CaseStore::ListAllocations(pqxx::work& tx, const std::string& case_id,

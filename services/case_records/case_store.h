@@ -79,8 +79,9 @@ class CaseStore {
   static void LockCaseShared(pqxx::work& tx, const std::string& case_id);
   static v1::Allocation EndAllocation(pqxx::work& tx, const std::string& id,
                                       const std::string& reason);
-  static void EndAllAllocations(pqxx::work& tx, const std::string& case_id,
-                                const std::string& reason);
+  // Ends every active allocation of the case and returns them as ended.
+  static std::vector<v1::Allocation> EndAllAllocations(pqxx::work& tx, const std::string& case_id,
+                                                       const std::string& reason);
   static Listed<v1::Allocation> ListAllocations(pqxx::work& tx, const std::string& case_id,
                                                 bool include_ended, const Page& page);
   // The practitioner's active allocations; with `only_teams`, only those on cases of these teams.

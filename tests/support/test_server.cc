@@ -29,7 +29,8 @@ TestServer::TestServer(const ServiceDefinition& definition, void (*configure)(Se
   options.schema = definition.name;
   options.size = config.pool_size;
   options.acquire_timeout = absl::Seconds(2);
-  pool_ = std::make_unique<ConnectionPool>(options, definition.statements, &metrics_.pool());
+  pool_ = std::make_unique<ConnectionPool>(options, WithCommonStatements(definition.statements),
+                                           &metrics_.pool());
   services_ = definition.make_services(*pool_, config);
   server_ = std::make_unique<Server>(config, &metrics_);
   for (auto& [service, name] : services_) server_->AddService(service.get(), name);

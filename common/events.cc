@@ -1,0 +1,431 @@
+#include "common/events.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/audit.h"
+#include "common/status.h"
+
+namespace fs {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr char kTypePrefix[] = "fs.events.v1.";
+
+// The pending events of wanted types for one subscriber, oldest first. $1 subscriber,
+// $2 wanted types ('{}' = all).
+constexpr char kPendingWhere[] =
+    "FROM outbox o LEFT JOIN outbox_progress p ON p.subscriber = $1 AND p.case_key = o.case_key "
+    "WHERE o.sequence > coalesce(p.acked_sequence, 0) AND p.rejected_event IS NULL AND "
+    "(cardinality($2::text[]) = 0 OR o.type = ANY($2::text[]))";
+
+std::string TextArray(const std::vector<std::string>& items) {
+  return absl::StrCat("{", absl::StrJoin(items, ","), "}");
+}
+
+bool IsUuid(absl::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(s[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+ev::DeliveryResult Result(const std::string& id, ev::DeliveryOutcome outcome,
+                          const std::string& detail = "") {
+  ev::DeliveryResult result;
+  result.set_event_id(id);
+  result.set_outcome(outcome);
+  result.set_detail(detail);
+  return result;
+}
+
+}  // namespace
+
+std::vector<PreparedStatement> EventStatements() {
+  return {
+      {"fs_outbox_next",
+       "INSERT INTO outbox_sequences (case_key, last_sequence) VALUES ($1, 1) ON CONFLICT "
+       "(case_key) DO UPDATE SET last_sequence = outbox_sequences.last_sequence + 1 RETURNING "
+       "last_sequence, gen_random_uuid()::text, (extract(epoch FROM now()) * 1000000)::bigint"},
+      {"fs_outbox_insert",
+       "INSERT INTO outbox (event_id, case_key, sequence, type, envelope) VALUES ($1::uuid, $2, "
+       "$3, $4, decode($5, 'hex'))"},
+      {"fs_outbox_pending",
+       absl::StrCat("SELECT o.case_key, o.sequence, encode(o.envelope, 'hex'), "
+                    "(extract(epoch FROM o.occurred_at) * 1000000)::bigint, "
+                    "coalesce(p.acked_sequence, 0) ",
+                    kPendingWhere, " ORDER BY o.id LIMIT $3")},
+      {"fs_outbox_depth", absl::StrCat("SELECT count(*) ", kPendingWhere)},
+      {"fs_outbox_ack",
+       "INSERT INTO outbox_progress (subscriber, case_key, acked_sequence) VALUES ($1, $2, $3) "
+       "ON CONFLICT (subscriber, case_key) DO UPDATE SET acked_sequence = "
+       "greatest(outbox_progress.acked_sequence, excluded.acked_sequence), update_time = now()"},
+      {"fs_outbox_reject",
+       "INSERT INTO outbox_progress (subscriber, case_key, rejected_event, rejected_reason) "
+       "VALUES ($1, $2, $3::uuid, $4) ON CONFLICT (subscriber, case_key) DO UPDATE SET "
+       "rejected_event = excluded.rejected_event, rejected_reason = excluded.rejected_reason, "
+       "update_time = now()"},
+      {"fs_inbox_seen", "SELECT 1 FROM inbox WHERE event_id = $1::uuid"},
+      {"fs_inbox_case_init",
+       "INSERT INTO inbox_cases (producer, case_key, last_sequence) VALUES ($1, $2, 0) ON "
+       "CONFLICT DO NOTHING"},
+      {"fs_inbox_case_lock",
+       "SELECT last_sequence FROM inbox_cases WHERE producer = $1 AND case_key = $2 FOR UPDATE"},
+      {"fs_inbox_record",
+       "INSERT INTO inbox (event_id, producer, case_key, sequence, type) VALUES ($1::uuid, $2, "
+       "$3, $4, $5)"},
+      {"fs_inbox_case_advance",
+       "UPDATE inbox_cases SET last_sequence = $3 WHERE producer = $1 AND case_key = $2"},
+  };
+}
+
+std::string EventType(const ev::EventEnvelope& envelope) {
+  const auto* descriptor = envelope.GetDescriptor();
+  const auto* oneof = descriptor->FindOneofByName("payload");
+  const auto* field = envelope.GetReflection()->GetOneofFieldDescriptor(envelope, oneof);
+  if (field == nullptr) return "";
+  return field->message_type()->full_name();
+}
+
+ev::EventEnvelope AppendEvent(pqxx::work& tx, const std::string& producer,
+                              const std::string& case_name, ev::EventEnvelope envelope) {
+  auto row = tx.exec_prepared1("fs_outbox_next", case_name);
+  envelope.set_sequence(row[0].as<int64_t>());
+  envelope.set_event_id(row[1].as<std::string>());
+  *envelope.mutable_occurred_time() = TimeUtil::MicrosecondsToTimestamp(row[2].as<int64_t>());
+  envelope.set_case_(case_name);
+  envelope.set_producer(producer);
+  envelope.set_type(EventType(envelope));
+  envelope.clear_previous_sequence();
+  tx.exec_prepared0("fs_outbox_insert", envelope.event_id(), case_name, envelope.sequence(),
+                    envelope.type(), absl::BytesToHexString(envelope.SerializeAsString()));
+  return envelope;
+}
+
+absl::StatusOr<std::vector<Subscriber>> ParseSubscribers(absl::string_view spec) {
+  std::vector<Subscriber> out;
+  for (absl::string_view entry : absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
+    entry = absl::StripAsciiWhitespace(entry);
+    std::pair<absl::string_view, absl::string_view> name_rest = absl::StrSplit(entry, '@');
+    if (name_rest.first.empty() || name_rest.second.empty()) {
+      return InvalidField("event_subscribers",
+                          absl::StrCat(Quote(entry), " is not name@host:port[=types]"));
+    }
+    Subscriber subscriber;
+    subscriber.name = std::string(name_rest.first);
+    std::pair<absl::string_view, absl::string_view> target_types =
+        absl::StrSplit(name_rest.second, absl::MaxSplits('=', 1));
+    subscriber.target = std::string(target_types.first);
+    if (subscriber.target.find(':') == std::string::npos) {
+      return InvalidField("event_subscribers",
+                          absl::StrCat(Quote(subscriber.target), " is not host:port"));
+    }
+    for (absl::string_view type : absl::StrSplit(target_types.second, '+', absl::SkipEmpty())) {
+      std::string full =
+          absl::StartsWith(type, kTypePrefix) ? std::string(type) : absl::StrCat(kTypePrefix, type);
+      if (ev::EventEnvelope::descriptor()->file()->pool()->FindMessageTypeByName(full) == nullptr) {
+        return InvalidField("event_subscribers", absl::StrCat("unknown event type ", Quote(type)));
+      }
+      subscriber.types.push_back(full);
+    }
+    out.push_back(std::move(subscriber));
+  }
+  return out;
+}
+
+RelayMetrics::RelayMetrics(prometheus::Registry& registry)
+    : depth_(prometheus::BuildGauge()
+                 .Name("fs_outbox_depth")
+                 .Help("Events waiting in the outbox for a subscriber")
+                 .Register(registry)),
+      lag_(prometheus::BuildHistogram()
+               .Name("fs_event_delivery_lag_seconds")
+               .Help("From an event's commit to the subscriber's acknowledgement")
+               .Register(registry)),
+      failures_(prometheus::BuildCounter()
+                    .Name("fs_event_delivery_failures_total")
+                    .Help("Failed deliveries by subscriber and reason")
+                    .Register(registry)) {}
+
+prometheus::Gauge& RelayMetrics::Depth(const std::string& subscriber) {
+  return depth_.Add({{"subscriber", subscriber}});
+}
+
+prometheus::Histogram& RelayMetrics::Lag(const std::string& subscriber) {
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
+  return lag_.Add({{"subscriber", subscriber}}, *buckets);
+}
+
+prometheus::Counter& RelayMetrics::Failures(const std::string& subscriber,
+                                            const std::string& reason) {
+  return failures_.Add({{"subscriber", subscriber}, {"reason", reason}});
+}
+
+OutboxRelay::OutboxRelay(ConnectionPool& pool, Subscriber subscriber,
+                         std::shared_ptr<grpc::Channel> channel, Options options,
+                         RelayMetrics* metrics,
+                         std::function<void(grpc::ClientContext&)> authenticate)
+    : pool_(pool),
+      subscriber_(std::move(subscriber)),
+      stub_(ev::EventSink::NewStub(channel)),
+      options_(std::move(options)),
+      metrics_(metrics),
+      authenticate_(std::move(authenticate)),
+      types_literal_(TextArray(subscriber_.types)) {}
+
+OutboxRelay::~OutboxRelay() { Stop(); }
+
+void OutboxRelay::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void OutboxRelay::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::StatusOr<long long> OutboxRelay::Depth() {
+  long long depth = 0;
+  auto status = pool_.Transact([&](pqxx::work& tx) {
+    depth =
+        tx.exec_prepared1("fs_outbox_depth", subscriber_.name, types_literal_)[0].as<long long>();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (metrics_ != nullptr) metrics_->Depth(subscriber_.name).Set(static_cast<double>(depth));
+  return depth;
+}
+
+absl::StatusOr<int> OutboxRelay::DeliverOnce() {
+  struct Pending {
+    std::string case_key;
+    int64_t sequence;
+    int64_t occurred_micros;
+  };
+  std::vector<Pending> pending;
+  ev::DeliverRequest request;
+  auto loaded = pool_.Transact([&](pqxx::work& tx) {
+    pending.clear();
+    request.Clear();
+    std::map<std::string, int64_t> previous;
+    for (const auto& row : tx.exec_prepared("fs_outbox_pending", subscriber_.name, types_literal_,
+                                            options_.batch_size)) {
+      std::string case_key = row[0].as<std::string>();
+      int64_t sequence = row[1].as<int64_t>();
+      ev::EventEnvelope envelope;
+      // encode(..., 'hex') always yields valid hex.
+      if (!envelope.ParseFromString(absl::HexStringToBytes(row[2].as<std::string>()))) {
+        // Stored garbage still goes out: the subscriber rejects it and the case parks, visibly.
+        envelope.Clear();
+      }
+      auto [it, first] = previous.emplace(case_key, row[4].as<int64_t>());
+      envelope.set_previous_sequence(it->second);
+      it->second = sequence;
+      pending.push_back({case_key, sequence, row[3].as<int64_t>()});
+      *request.add_events() = std::move(envelope);
+    }
+    return absl::OkStatus();
+  });
+  if (!loaded.ok()) return loaded;
+  if (pending.empty()) return 0;
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       absl::ToChronoNanoseconds(options_.rpc_deadline));
+  if (authenticate_) authenticate_(context);
+  ev::DeliverResponse response;
+  grpc::Status sent = stub_->Deliver(&context, request, &response);
+  if (!sent.ok()) {
+    if (metrics_ != nullptr) {
+      metrics_
+          ->Failures(subscriber_.name, absl::AsciiStrToLower(absl::StatusCodeToString(
+                                           static_cast<absl::StatusCode>(sent.error_code()))))
+          .Increment();
+    }
+    return absl::UnavailableError(
+        absl::StrCat("deliver to ", subscriber_.name, ": ", sent.error_message()));
+  }
+
+  std::map<std::string, const ev::DeliveryResult*> results;
+  for (const auto& result : response.results()) results[result.event_id()] = &result;
+  std::map<std::string, int64_t> acked;                                 // case -> sequence
+  std::map<std::string, std::pair<std::string, std::string>> rejected;  // case -> id, why
+  std::map<std::string, bool> stopped;                                  // case blocked this pass
+  int count = 0;
+  int64_t now_micros = absl::ToUnixMicros(absl::Now());
+  for (int i = 0; i < request.events_size(); ++i) {
+    const auto& p = pending[i];
+    if (stopped[p.case_key]) continue;
+    auto it = results.find(request.events(i).event_id());
+    auto outcome = it == results.end() ? ev::DELIVERY_OUTCOME_UNSPECIFIED : it->second->outcome();
+    if (outcome == ev::DELIVERY_OUTCOME_APPLIED || outcome == ev::DELIVERY_OUTCOME_DUPLICATE) {
+      acked[p.case_key] = p.sequence;
+      ++count;
+      if (metrics_ != nullptr) {
+        metrics_->Lag(subscriber_.name).Observe((now_micros - p.occurred_micros) / 1e6);
+      }
+      continue;
+    }
+    stopped[p.case_key] = true;
+    if (outcome == ev::DELIVERY_OUTCOME_REJECTED) {
+      rejected[p.case_key] = {request.events(i).event_id(), it->second->detail()};
+      if (metrics_ != nullptr) metrics_->Failures(subscriber_.name, "rejected").Increment();
+    } else if (metrics_ != nullptr) {
+      metrics_->Failures(subscriber_.name, "not_applied").Increment();
+    }
+  }
+  auto recorded = pool_.Transact([&](pqxx::work& tx) {
+    for (const auto& [case_key, sequence] : acked) {
+      tx.exec_prepared0("fs_outbox_ack", subscriber_.name, case_key, sequence);
+    }
+    for (const auto& [case_key, why] : rejected) {
+      // A garbage row has no parseable id: park the case on a nil id.
+      std::string id = IsUuid(why.first) ? why.first : "00000000-0000-0000-0000-000000000000";
+      tx.exec_prepared0("fs_outbox_reject", subscriber_.name, case_key, id, why.second);
+    }
+    return absl::OkStatus();
+  });
+  if (!recorded.ok()) return recorded;
+  return count;
+}
+
+void OutboxRelay::Loop() {
+  std::mt19937 random(std::random_device{}());
+  absl::Duration backoff = options_.min_backoff;
+  while (true) {
+    absl::Duration wait = options_.poll_interval;
+    auto delivered = DeliverOnce();
+    Depth().IgnoreError();
+    if (!delivered.ok()) {
+      // Full jitter: a random wait up to the current backoff, which doubles to the maximum.
+      std::uniform_int_distribution<int64_t> jitter(0, absl::ToInt64Milliseconds(backoff));
+      wait = absl::Milliseconds(jitter(random)) + options_.min_backoff;
+      backoff = std::min(backoff * 2, options_.max_backoff);
+    } else {
+      backoff = options_.min_backoff;
+      if (*delivered > 0) wait = absl::ZeroDuration();  // more may be waiting
+    }
+    std::unique_lock lock(mu_);
+    if (stopping_) return;
+    if (wait > absl::ZeroDuration()) {
+      wake_.wait_for(lock, absl::ToChronoNanoseconds(wait), [this] { return stopping_; });
+      if (stopping_) return;
+    }
+  }
+}
+
+EventSinkService::EventSinkService(ConnectionPool& pool, IdentityOptions identity,
+                                   std::vector<std::string> producers, EventHandler handler)
+    : pool_(pool),
+      identity_(std::move(identity)),
+      producers_(std::move(producers)),
+      handler_(std::move(handler)) {}
+
+ev::DeliveryResult EventSinkService::Apply(const std::string& producer,
+                                           const ev::EventEnvelope& event, bool* stop) {
+  const std::string& id = event.event_id();
+  if (!IsUuid(id)) {
+    return Result(id, ev::DELIVERY_OUTCOME_REJECTED, "event_id: not a UUID");
+  }
+  if (event.case_().empty() || event.case_().size() > 256) {
+    return Result(id, ev::DELIVERY_OUTCOME_REJECTED, "case: required");
+  }
+  if (event.sequence() < 1 || event.previous_sequence() < 0 ||
+      event.previous_sequence() >= event.sequence()) {
+    return Result(id, ev::DELIVERY_OUTCOME_REJECTED,
+                  "sequence must be positive and after previous_sequence");
+  }
+  std::string type = EventType(event);
+  if (type.empty()) {
+    return Result(id, ev::DELIVERY_OUTCOME_REJECTED,
+                  absl::StrCat("unknown event type ", Quote(event.type()),
+                               ": no payload this subscriber understands"));
+  }
+  if (event.type() != type) {
+    return Result(id, ev::DELIVERY_OUTCOME_REJECTED,
+                  absl::StrCat("type ", Quote(event.type()), " does not match the payload ", type));
+  }
+  ev::DeliveryResult result;
+  absl::Status status = pool_.Transact([&](pqxx::work& tx) {
+    if (!tx.exec_prepared("fs_inbox_seen", id).empty()) {
+      result = Result(id, ev::DELIVERY_OUTCOME_DUPLICATE);
+      return absl::OkStatus();
+    }
+    tx.exec_prepared0("fs_inbox_case_init", producer, event.case_());
+    int64_t last =
+        tx.exec_prepared1("fs_inbox_case_lock", producer, event.case_())[0].as<int64_t>();
+    if (event.sequence() <= last) {
+      result = Result(id, ev::DELIVERY_OUTCOME_DUPLICATE);
+      return absl::OkStatus();
+    }
+    if (event.previous_sequence() != last) {
+      result = Result(id, ev::DELIVERY_OUTCOME_OUT_OF_ORDER,
+                      absl::StrCat("waiting for sequence ", event.previous_sequence(), " of ",
+                                   event.case_(), "; applied up to ", last));
+      return absl::OkStatus();
+    }
+    if (absl::Status applied = handler_(tx, event); !applied.ok()) return applied;
+    tx.exec_prepared0("fs_inbox_record", id, producer, event.case_(), event.sequence(), type);
+    tx.exec_prepared0("fs_inbox_case_advance", producer, event.case_(), event.sequence());
+    result = Result(id, ev::DELIVERY_OUTCOME_APPLIED);
+    return absl::OkStatus();
+  });
+  if (status.ok()) return result;
+  if (status.code() == absl::StatusCode::kInvalidArgument ||
+      status.code() == absl::StatusCode::kFailedPrecondition) {
+    return Result(id, ev::DELIVERY_OUTCOME_REJECTED, std::string(status.message()));
+  }
+  // Our own trouble (database down): stop here; the producer resends the rest.
+  *stop = true;
+  return Result(id, ev::DELIVERY_OUTCOME_UNSPECIFIED, std::string(status.message()));
+}
+
+grpc::Status EventSinkService::Deliver(grpc::ServerContext* context,
+                                       const ev::DeliverRequest* request,
+                                       ev::DeliverResponse* response) {
+  auto caller = ResolveCaller(*context, identity_);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (caller->principal.kind != PrincipalKind::kService ||
+      std::find(producers_.begin(), producers_.end(), caller->principal.id) == producers_.end()) {
+    AppendAuditAlone(pool_, *caller, {"Deliver", "events", "PERMISSION_DENIED", ""}).IgnoreError();
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "only the configured producers deliver events here");
+  }
+  int applied = 0;
+  bool stop = false;
+  for (const auto& event : request->events()) {
+    ev::DeliveryResult result = Apply(caller->principal.id, event, &stop);
+    if (stop) break;
+    if (result.outcome() == ev::DELIVERY_OUTCOME_APPLIED) ++applied;
+    *response->add_results() = std::move(result);
+  }
+  AppendAuditAlone(pool_, *caller,
+                   {"Deliver", absl::StrCat("events:", applied, "/", request->events_size()),
+                    stop ? "UNAVAILABLE" : "OK", ""})
+      .IgnoreError();
+  if (stop && response->results_size() == 0) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the subscriber's database is unavailable");
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace fs
