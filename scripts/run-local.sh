@@ -22,6 +22,10 @@ export FS_OUT_OF_HOURS_PHONE="${FS_OUT_OF_HOURS_PHONE:-01632 960999}"
 SERVICES="${FS_SERVICES:-case_records}"
 declare -A GRPC_PORT=([case_records]=50051 [workbook]=50052 [supervision]=50053 [outcomes]=50054)
 declare -A METRICS_PORT=([case_records]=9101 [workbook]=9102 [supervision]=9103 [outcomes]=9104)
+# Who receives whose events (docs/events.md); only services started here are wired up.
+declare -A EVENT_SUBSCRIBERS=([case_records]="workbook supervision outcomes")
+declare -A EVENT_PRODUCERS=([workbook]="case_records" [supervision]="case_records"
+  [outcomes]="case_records")
 LOG_DIR="${FS_BUILD_DIR}/logs"
 START_TIMEOUT=30
 STOP_TIMEOUT=15
@@ -134,10 +138,19 @@ for svc in "${to_start[@]}"; do
     exit 1
   fi
 
+  subscribers=""
+  for sub in ${EVENT_SUBSCRIBERS[${svc}]:-}; do
+    if [[ " ${to_start[*]} " == *" ${sub} "* ]]; then
+      subscribers+="${subscribers:+,}${sub}@127.0.0.1:${GRPC_PORT[${sub}]}"
+    fi
+  done
+  producers="${EVENT_PRODUCERS[${svc}]:-}"
+
   echo "run-local: starting ${svc} (gRPC ${GRPC_PORT[${svc}]}, metrics ${METRICS_PORT[${svc}]})"
   # Start the binary itself in the background, so that $! is the server's PID.
   "${bin}" --db_url="${db_url}" --migration_db_url="${owner_url}" --listen_address=127.0.0.1 \
     --grpc_port="${GRPC_PORT[${svc}]}" --metrics_port="${METRICS_PORT[${svc}]}" \
+    --event_subscribers="${subscribers}" --event_producers="${producers// /,}" \
     --insecure_dev_auth >>"${log}" 2>&1 &
   pids+=("$!")
   names+=("${svc}")

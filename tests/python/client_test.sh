@@ -6,3 +6,4 @@ cd "${REPO_ROOT}"
 scripts/gen-python.sh >/dev/null
 /usr/bin/python3 tests/python/client_test.py -v
 /usr/bin/python3 tests/python/tls_test.py -v
+/usr/bin/python3 tests/python/events_test.py -v
