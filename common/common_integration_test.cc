@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/audit.h"
 #include "common/db_pool.h"
+#include "common/events.h"
 #include "common/migrations.h"
 #include "tests/support/test_database.h"
 
@@ -267,6 +268,58 @@ TEST_F(PoolTest, AuditLogRefusesUpdateDeleteAndTruncateAndTamperingIsDetected) {
     tx.commit();
   }
   EXPECT_EQ(Count(db_.admin_url(), "SELECT case_records.verify_audit_chain()"), 2);
+}
+
+TEST_F(PoolTest, ConcurrentWritersGetGaplessOrderedSequencesPerCase) {
+  ConnectionPool pool(Options(6), EventStatements());
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 6; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 40; ++i) {
+        ev::EventEnvelope envelope;
+        envelope.mutable_case_state_changed()->set_to_state(absl::StrCat("W", w, "-", i));
+        EXPECT_TRUE(pool.Transact([&](pqxx::work& tx) {
+                          AppendEvent(tx, "test", absl::StrCat("cases/c", i % 4), envelope);
+                          return absl::OkStatus();
+                        })
+                        .ok());
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  // 240 events over 4 cases: each case 1..60 with no gap, and commit order (id) follows the
+  // sequence within a case.
+  EXPECT_EQ(Count(db_.admin_url(), "SELECT count(*) FROM case_records.outbox"), 240);
+  EXPECT_EQ(Count(db_.admin_url(),
+                  "SELECT count(*) FROM (SELECT case_key, sequence, row_number() OVER (PARTITION "
+                  "BY case_key ORDER BY id) AS n FROM case_records.outbox) t WHERE sequence <> n"),
+            0);
+  EXPECT_EQ(Count(db_.admin_url(), "SELECT max(sequence) FROM case_records.outbox"), 60);
+}
+
+TEST_F(PoolTest, PruningKeepsWhatAnySubscriberStillNeeds) {
+  ConnectionPool pool(Options(2), EventStatements());
+  ASSERT_TRUE(pool.Transact([](pqxx::work& tx) {
+                    for (int i = 0; i < 3; ++i) {
+                      ev::EventEnvelope envelope;
+                      envelope.mutable_case_closed()->set_reason_for_closure("RC1");
+                      AppendEvent(tx, "test", "cases/x", envelope);
+                    }
+                    // One subscriber has everything, the other only the first event.
+                    tx.exec(
+                        "INSERT INTO outbox_progress (subscriber, case_key, acked_sequence) "
+                        "VALUES ('a', 'cases/x', 3), ('b', 'cases/x', 1)");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  std::vector<Subscriber> both = {{"a", "h:1", {}}, {"b", "h:2", {}}};
+  auto kept_recent = PruneOutbox(pool, both, absl::Hours(1));
+  ASSERT_TRUE(kept_recent.ok());
+  EXPECT_EQ(*kept_recent, 0);  // younger than the retention
+  auto pruned = PruneOutbox(pool, both, absl::ZeroDuration());
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_EQ(Count(db_.admin_url(), "SELECT min(sequence) FROM case_records.outbox"), 2);
 }
 
 }  // namespace

@@ -35,6 +35,9 @@ ABSL_FLAG(std::string, trust_domain, "fs.local", "SPIFFE trust domain (env FS_TR
 ABSL_FLAG(std::string, event_subscribers, "",
           "Where this service's events go: name@host:port[=Type+Type],... (env "
           "FS_EVENT_SUBSCRIBERS)");
+ABSL_FLAG(absl::Duration, outbox_retention, absl::Hours(24 * 7),
+          "How long events stay in the outbox after every subscriber acknowledged them (env "
+          "FS_OUTBOX_RETENTION)");
 ABSL_FLAG(std::string, event_producers, "",
           "Comma-separated services allowed to deliver events here (env FS_EVENT_PRODUCERS)");
 ABSL_FLAG(std::string, trusted_frontends, "",
@@ -89,6 +92,7 @@ ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service
   }
 
   config.event_subscribers = absl::GetFlag(FLAGS_event_subscribers);
+  config.outbox_retention = absl::GetFlag(FLAGS_outbox_retention);
   for (auto name :
        absl::StrSplit(absl::GetFlag(FLAGS_event_producers), ',', absl::SkipWhitespace())) {
     config.event_producers.emplace_back(absl::StripAsciiWhitespace(name));
@@ -103,6 +107,10 @@ ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service
   if (!config.tls_ca.empty() && config.tls_cert.empty()) problem = "--tls_ca needs --tls_cert";
   if (config.tls_cert.empty() && !config.insecure_dev_auth && !config.migrate_only) {
     problem = "either TLS (--tls_cert/--tls_key) or --insecure_dev_auth is required";
+  }
+  if (!config.tls_cert.empty() && config.tls_ca.empty() &&
+      (!config.event_subscribers.empty() || !config.event_producers.empty())) {
+    problem = "events between services need mutual TLS: give --tls_ca";
   }
   if (!config.tls_cert.empty() && config.insecure_dev_auth) {
     problem = "--insecure_dev_auth cannot be combined with TLS";

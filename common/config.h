@@ -32,6 +32,8 @@ struct ServerConfig {
   std::vector<std::string> trusted_frontends;
   // Producer side: where this service's events go (see ParseSubscribers in events.h).
   std::string event_subscribers;
+  // Acknowledged outbox rows are deleted after this long.
+  absl::Duration outbox_retention = absl::Hours(24 * 7);
   // Subscriber side: the services allowed to deliver events to this one.
   std::vector<std::string> event_producers;
 };

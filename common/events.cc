@@ -3,8 +3,11 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <iostream>
 #include <map>
+#include <optional>
 #include <random>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -22,12 +25,16 @@ using google::protobuf::util::TimeUtil;
 
 constexpr char kTypePrefix[] = "fs.events.v1.";
 
-// The pending events of wanted types for one subscriber, oldest first. $1 subscriber,
-// $2 wanted types ('{}' = all).
+// The pending events of wanted types for one subscriber: not acknowledged, not behind a
+// rejection, not in a stalled case's back-off. $1 subscriber, $2 wanted types ('{}' = all).
 constexpr char kPendingWhere[] =
     "FROM outbox o LEFT JOIN outbox_progress p ON p.subscriber = $1 AND p.case_key = o.case_key "
     "WHERE o.sequence > coalesce(p.acked_sequence, 0) AND p.rejected_event IS NULL AND "
+    "(p.retry_after IS NULL OR p.retry_after <= now()) AND "
     "(cardinality($2::text[]) = 0 OR o.type = ANY($2::text[]))";
+
+// At most this many events of one case per batch, so that one busy case never fills a batch.
+constexpr int kPerCaseInBatch = 50;
 
 std::string TextArray(const std::vector<std::string>& items) {
   return absl::StrCat("{", absl::StrJoin(items, ","), "}");
@@ -42,6 +49,15 @@ bool IsUuid(absl::string_view s) {
     }
   }
   return true;
+}
+
+// Whether `full_name` is one of the envelope's payload types (not just any message).
+bool IsPayloadType(const std::string& full_name) {
+  const auto* oneof = ev::EventEnvelope::descriptor()->FindOneofByName("payload");
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    if (oneof->field(i)->message_type()->full_name() == full_name) return true;
+  }
+  return false;
 }
 
 ev::DeliveryResult Result(const std::string& id, ev::DeliveryOutcome outcome,
@@ -60,20 +76,38 @@ std::vector<PreparedStatement> EventStatements() {
       {"fs_outbox_next",
        "INSERT INTO outbox_sequences (case_key, last_sequence) VALUES ($1, 1) ON CONFLICT "
        "(case_key) DO UPDATE SET last_sequence = outbox_sequences.last_sequence + 1 RETURNING "
-       "last_sequence, gen_random_uuid()::text, (extract(epoch FROM now()) * 1000000)::bigint"},
+       "last_sequence, gen_random_uuid()::text, "
+       "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"},
       {"fs_outbox_insert",
-       "INSERT INTO outbox (event_id, case_key, sequence, type, envelope) VALUES ($1::uuid, $2, "
-       "$3, $4, decode($5, 'hex'))"},
+       "INSERT INTO outbox (event_id, case_key, sequence, type, envelope, occurred_at) VALUES "
+       "($1::uuid, $2, $3, $4, decode($5, 'hex'), to_timestamp($6::double precision / 1e6))"},
       {"fs_outbox_pending",
-       absl::StrCat("SELECT o.case_key, o.sequence, encode(o.envelope, 'hex'), "
-                    "(extract(epoch FROM o.occurred_at) * 1000000)::bigint, "
-                    "coalesce(p.acked_sequence, 0) ",
-                    kPendingWhere, " ORDER BY o.id LIMIT $3")},
+       absl::StrCat("SELECT case_key, sequence, envelope, occurred_micros, acked, event_id, type "
+                    "FROM (SELECT o.id, o.case_key, o.sequence, encode(o.envelope, 'hex') AS "
+                    "envelope, (extract(epoch FROM o.occurred_at) * 1000000)::bigint AS "
+                    "occurred_micros, coalesce(p.acked_sequence, 0) AS acked, o.event_id::text "
+                    "AS event_id, o.type, row_number() OVER (PARTITION BY o.case_key ORDER BY "
+                    "o.sequence) AS nth ",
+                    kPendingWhere, ") t WHERE nth <= ", kPerCaseInBatch, " ORDER BY id LIMIT $3")},
       {"fs_outbox_depth", absl::StrCat("SELECT count(*) ", kPendingWhere)},
+      {"fs_outbox_parked",
+       "SELECT count(*) FROM outbox_progress WHERE subscriber = $1 AND rejected_event IS NOT "
+       "NULL"},
+      {"fs_outbox_stall",
+       "INSERT INTO outbox_progress (subscriber, case_key, stalled_reason, retry_after) VALUES "
+       "($1, $2, $3, now() + make_interval(secs => $4)) ON CONFLICT (subscriber, case_key) DO "
+       "UPDATE SET stalled_reason = excluded.stalled_reason, retry_after = excluded.retry_after, "
+       "update_time = now()"},
+      {"fs_outbox_prune",
+       "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o WHERE o.occurred_at < now() - "
+       "make_interval(secs => $1) AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) AS s(name) "
+       "WHERE NOT EXISTS (SELECT 1 FROM outbox_progress p WHERE p.subscriber = s.name AND "
+       "p.case_key = o.case_key AND p.acked_sequence >= o.sequence)) LIMIT 10000)"},
       {"fs_outbox_ack",
        "INSERT INTO outbox_progress (subscriber, case_key, acked_sequence) VALUES ($1, $2, $3) "
        "ON CONFLICT (subscriber, case_key) DO UPDATE SET acked_sequence = "
-       "greatest(outbox_progress.acked_sequence, excluded.acked_sequence), update_time = now()"},
+       "greatest(outbox_progress.acked_sequence, excluded.acked_sequence), stalled_reason = '', "
+       "retry_after = NULL, update_time = now()"},
       {"fs_outbox_reject",
        "INSERT INTO outbox_progress (subscriber, case_key, rejected_event, rejected_reason) "
        "VALUES ($1, $2, $3::uuid, $4) ON CONFLICT (subscriber, case_key) DO UPDATE SET "
@@ -84,7 +118,12 @@ std::vector<PreparedStatement> EventStatements() {
        "INSERT INTO inbox_cases (producer, case_key, last_sequence) VALUES ($1, $2, 0) ON "
        "CONFLICT DO NOTHING"},
       {"fs_inbox_case_lock",
-       "SELECT last_sequence FROM inbox_cases WHERE producer = $1 AND case_key = $2 FOR UPDATE"},
+       "SELECT last_sequence, rejected_sequence FROM inbox_cases WHERE producer = $1 AND "
+       "case_key = $2 FOR UPDATE"},
+      {"fs_inbox_case_rejected",
+       "INSERT INTO inbox_cases (producer, case_key, last_sequence, rejected_sequence) VALUES "
+       "($1, $2, 0, $3) ON CONFLICT (producer, case_key) DO UPDATE SET rejected_sequence = "
+       "greatest(inbox_cases.rejected_sequence, excluded.rejected_sequence)"},
       {"fs_inbox_record",
        "INSERT INTO inbox (event_id, producer, case_key, sequence, type) VALUES ($1::uuid, $2, "
        "$3, $4, $5)"},
@@ -112,7 +151,8 @@ ev::EventEnvelope AppendEvent(pqxx::work& tx, const std::string& producer,
   envelope.set_type(EventType(envelope));
   envelope.clear_previous_sequence();
   tx.exec_prepared0("fs_outbox_insert", envelope.event_id(), case_name, envelope.sequence(),
-                    envelope.type(), absl::BytesToHexString(envelope.SerializeAsString()));
+                    envelope.type(), absl::BytesToHexString(envelope.SerializeAsString()),
+                    row[2].as<int64_t>());
   return envelope;
 }
 
@@ -137,7 +177,7 @@ absl::StatusOr<std::vector<Subscriber>> ParseSubscribers(absl::string_view spec)
     for (absl::string_view type : absl::StrSplit(target_types.second, '+', absl::SkipEmpty())) {
       std::string full =
           absl::StartsWith(type, kTypePrefix) ? std::string(type) : absl::StrCat(kTypePrefix, type);
-      if (ev::EventEnvelope::descriptor()->file()->pool()->FindMessageTypeByName(full) == nullptr) {
+      if (!IsPayloadType(full)) {
         return InvalidField("event_subscribers", absl::StrCat("unknown event type ", Quote(type)));
       }
       subscriber.types.push_back(full);
@@ -159,7 +199,15 @@ RelayMetrics::RelayMetrics(prometheus::Registry& registry)
       failures_(prometheus::BuildCounter()
                     .Name("fs_event_delivery_failures_total")
                     .Help("Failed deliveries by subscriber and reason")
-                    .Register(registry)) {}
+                    .Register(registry)),
+      parked_(prometheus::BuildGauge()
+                  .Name("fs_outbox_parked_cases")
+                  .Help("Cases whose delivery waits on a rejected event")
+                  .Register(registry)) {}
+
+prometheus::Gauge& RelayMetrics::Parked(const std::string& subscriber) {
+  return parked_.Add({{"subscriber", subscriber}});
+}
 
 prometheus::Gauge& RelayMetrics::Depth(const std::string& subscriber) {
   return depth_.Add({{"subscriber", subscriber}});
@@ -198,6 +246,8 @@ void OutboxRelay::Stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    // A delivery in flight is abandoned: the subscriber answers DUPLICATE when it is resent.
+    if (inflight_ != nullptr) inflight_->TryCancel();
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -205,13 +255,18 @@ void OutboxRelay::Stop() {
 
 absl::StatusOr<long long> OutboxRelay::Depth() {
   long long depth = 0;
+  long long parked = 0;
   auto status = pool_.Transact([&](pqxx::work& tx) {
     depth =
         tx.exec_prepared1("fs_outbox_depth", subscriber_.name, types_literal_)[0].as<long long>();
+    parked = tx.exec_prepared1("fs_outbox_parked", subscriber_.name)[0].as<long long>();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  if (metrics_ != nullptr) metrics_->Depth(subscriber_.name).Set(static_cast<double>(depth));
+  if (metrics_ != nullptr) {
+    metrics_->Depth(subscriber_.name).Set(static_cast<double>(depth));
+    metrics_->Parked(subscriber_.name).Set(static_cast<double>(parked));
+  }
   return depth;
 }
 
@@ -234,9 +289,14 @@ absl::StatusOr<int> OutboxRelay::DeliverOnce() {
       ev::EventEnvelope envelope;
       // encode(..., 'hex') always yields valid hex.
       if (!envelope.ParseFromString(absl::HexStringToBytes(row[2].as<std::string>()))) {
-        // Stored garbage still goes out: the subscriber rejects it and the case parks, visibly.
+        // Stored garbage still goes out, named from the outbox row: the subscriber rejects it,
+        // records the rejection, and the case parks visibly here.
         envelope.Clear();
       }
+      envelope.set_event_id(row[5].as<std::string>());
+      envelope.set_case_(case_key);
+      envelope.set_sequence(sequence);
+      if (envelope.type().empty()) envelope.set_type(row[6].as<std::string>());
       auto [it, first] = previous.emplace(case_key, row[4].as<int64_t>());
       envelope.set_previous_sequence(it->second);
       it->second = sequence;
@@ -252,8 +312,17 @@ absl::StatusOr<int> OutboxRelay::DeliverOnce() {
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoNanoseconds(options_.rpc_deadline));
   if (authenticate_) authenticate_(context);
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return 0;
+    inflight_ = &context;
+  }
   ev::DeliverResponse response;
   grpc::Status sent = stub_->Deliver(&context, request, &response);
+  {
+    std::lock_guard lock(mu_);
+    inflight_ = nullptr;
+  }
   if (!sent.ok()) {
     if (metrics_ != nullptr) {
       metrics_
@@ -269,7 +338,8 @@ absl::StatusOr<int> OutboxRelay::DeliverOnce() {
   for (const auto& result : response.results()) results[result.event_id()] = &result;
   std::map<std::string, int64_t> acked;                                 // case -> sequence
   std::map<std::string, std::pair<std::string, std::string>> rejected;  // case -> id, why
-  std::map<std::string, bool> stopped;                                  // case blocked this pass
+  std::map<std::string, std::string> stalled;                           // case -> why
+  std::map<std::string, bool> stopped;                                  // case held this pass
   int count = 0;
   int64_t now_micros = absl::ToUnixMicros(absl::Now());
   for (int i = 0; i < request.events_size(); ++i) {
@@ -280,7 +350,8 @@ absl::StatusOr<int> OutboxRelay::DeliverOnce() {
     if (outcome == ev::DELIVERY_OUTCOME_APPLIED || outcome == ev::DELIVERY_OUTCOME_DUPLICATE) {
       acked[p.case_key] = p.sequence;
       ++count;
-      if (metrics_ != nullptr) {
+      // Lag once per event: a re-acknowledged duplicate was measured when first applied.
+      if (metrics_ != nullptr && outcome == ev::DELIVERY_OUTCOME_APPLIED) {
         metrics_->Lag(subscriber_.name).Observe((now_micros - p.occurred_micros) / 1e6);
       }
       continue;
@@ -288,9 +359,16 @@ absl::StatusOr<int> OutboxRelay::DeliverOnce() {
     stopped[p.case_key] = true;
     if (outcome == ev::DELIVERY_OUTCOME_REJECTED) {
       rejected[p.case_key] = {request.events(i).event_id(), it->second->detail()};
+      std::cerr << options_.producer << ": " << subscriber_.name << " rejected event "
+                << request.events(i).event_id() << " (" << p.case_key << " #" << p.sequence
+                << "): " << it->second->detail() << "; the case is parked for it\n";
       if (metrics_ != nullptr) metrics_->Failures(subscriber_.name, "rejected").Increment();
+    } else if (outcome == ev::DELIVERY_OUTCOME_OUT_OF_ORDER) {
+      // Not taken yet: retried after a pause; visible in outbox_progress.stalled_reason.
+      stalled[p.case_key] = it->second->detail();
+      if (metrics_ != nullptr) metrics_->Failures(subscriber_.name, "out_of_order").Increment();
     } else if (metrics_ != nullptr) {
-      metrics_->Failures(subscriber_.name, "not_applied").Increment();
+      metrics_->Failures(subscriber_.name, "not_answered").Increment();
     }
   }
   auto recorded = pool_.Transact([&](pqxx::work& tx) {
@@ -298,14 +376,55 @@ absl::StatusOr<int> OutboxRelay::DeliverOnce() {
       tx.exec_prepared0("fs_outbox_ack", subscriber_.name, case_key, sequence);
     }
     for (const auto& [case_key, why] : rejected) {
-      // A garbage row has no parseable id: park the case on a nil id.
-      std::string id = IsUuid(why.first) ? why.first : "00000000-0000-0000-0000-000000000000";
-      tx.exec_prepared0("fs_outbox_reject", subscriber_.name, case_key, id, why.second);
+      tx.exec_prepared0("fs_outbox_reject", subscriber_.name, case_key, why.first, why.second);
+    }
+    for (const auto& [case_key, why] : stalled) {
+      tx.exec_prepared0("fs_outbox_stall", subscriber_.name, case_key, why,
+                        absl::ToDoubleSeconds(options_.stalled_retry));
     }
     return absl::OkStatus();
   });
   if (!recorded.ok()) return recorded;
   return count;
+}
+
+absl::StatusOr<long long> PruneOutbox(ConnectionPool& pool,
+                                      const std::vector<Subscriber>& subscribers,
+                                      absl::Duration retention) {
+  std::vector<std::string> names;
+  for (const auto& subscriber : subscribers) names.push_back(subscriber.name);
+  long long pruned = 0;
+  auto status = pool.Transact([&](pqxx::work& tx) {
+    pruned =
+        tx.exec_prepared0("fs_outbox_prune", absl::ToDoubleSeconds(retention), TextArray(names))
+            .affected_rows();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return pruned;
+}
+
+OutboxJanitor::OutboxJanitor(ConnectionPool& pool, std::vector<Subscriber> subscribers,
+                             absl::Duration retention) {
+  thread_ = std::thread([this, &pool, subscribers = std::move(subscribers), retention] {
+    std::unique_lock lock(mu_);
+    while (!wake_.wait_for(lock, std::chrono::minutes(1), [this] { return stopping_; })) {
+      lock.unlock();
+      PruneOutbox(pool, subscribers, retention).IgnoreError();
+      lock.lock();
+    }
+  });
+}
+
+OutboxJanitor::~OutboxJanitor() { Stop(); }
+
+void OutboxJanitor::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
 }
 
 void OutboxRelay::Loop() {
@@ -340,8 +459,9 @@ EventSinkService::EventSinkService(ConnectionPool& pool, IdentityOptions identit
       producers_(std::move(producers)),
       handler_(std::move(handler)) {}
 
-ev::DeliveryResult EventSinkService::Apply(const std::string& producer,
-                                           const ev::EventEnvelope& event, bool* stop) {
+std::optional<ev::DeliveryResult> EventSinkService::Apply(const std::string& producer,
+                                                          const ev::EventEnvelope& event,
+                                                          Next* next) {
   const std::string& id = event.event_id();
   if (!IsUuid(id)) {
     return Result(id, ev::DELIVERY_OUTCOME_REJECTED, "event_id: not a UUID");
@@ -354,30 +474,47 @@ ev::DeliveryResult EventSinkService::Apply(const std::string& producer,
     return Result(id, ev::DELIVERY_OUTCOME_REJECTED,
                   "sequence must be positive and after previous_sequence");
   }
+  // From here the case is known: a rejection is remembered, so the producer may skip it.
+  auto reject = [&](const std::string& why) {
+    pool_
+        .Transact([&](pqxx::work& tx) {
+          tx.exec_prepared0("fs_inbox_case_rejected", producer, event.case_(), event.sequence());
+          return absl::OkStatus();
+        })
+        .IgnoreError();
+    return Result(id, ev::DELIVERY_OUTCOME_REJECTED, why);
+  };
   std::string type = EventType(event);
   if (type.empty()) {
-    return Result(id, ev::DELIVERY_OUTCOME_REJECTED,
-                  absl::StrCat("unknown event type ", Quote(event.type()),
+    return reject(absl::StrCat("unknown event type ", Quote(event.type()),
                                ": no payload this subscriber understands"));
   }
   if (event.type() != type) {
-    return Result(id, ev::DELIVERY_OUTCOME_REJECTED,
-                  absl::StrCat("type ", Quote(event.type()), " does not match the payload ", type));
+    return reject(absl::StrCat("type ", Quote(event.type()), " does not match the payload ", type));
   }
   ev::DeliveryResult result;
+  bool reused = false;
   absl::Status status = pool_.Transact([&](pqxx::work& tx) {
+    reused = false;
     if (!tx.exec_prepared("fs_inbox_seen", id).empty()) {
       result = Result(id, ev::DELIVERY_OUTCOME_DUPLICATE);
       return absl::OkStatus();
     }
     tx.exec_prepared0("fs_inbox_case_init", producer, event.case_());
-    int64_t last =
-        tx.exec_prepared1("fs_inbox_case_lock", producer, event.case_())[0].as<int64_t>();
+    auto row = tx.exec_prepared1("fs_inbox_case_lock", producer, event.case_());
+    int64_t last = row[0].as<int64_t>();
+    int64_t rejected = row[1].as<int64_t>();
     if (event.sequence() <= last) {
-      result = Result(id, ev::DELIVERY_OUTCOME_DUPLICATE);
+      // Not in the inbox, yet its place is taken: the producer reused a sequence.
+      reused = true;
       return absl::OkStatus();
     }
-    if (event.previous_sequence() != last) {
+    // In order: right after the last applied; beyond a rejected event only once the producer
+    // has skipped it (the rejected event itself may come again, fixed).
+    bool in_order = rejected > last && event.sequence() > rejected
+                        ? event.previous_sequence() == rejected
+                        : event.previous_sequence() == last;
+    if (!in_order) {
       result = Result(id, ev::DELIVERY_OUTCOME_OUT_OF_ORDER,
                       absl::StrCat("waiting for sequence ", event.previous_sequence(), " of ",
                                    event.case_(), "; applied up to ", last));
@@ -389,14 +526,27 @@ ev::DeliveryResult EventSinkService::Apply(const std::string& producer,
     result = Result(id, ev::DELIVERY_OUTCOME_APPLIED);
     return absl::OkStatus();
   });
-  if (status.ok()) return result;
-  if (status.code() == absl::StatusCode::kInvalidArgument ||
-      status.code() == absl::StatusCode::kFailedPrecondition) {
-    return Result(id, ev::DELIVERY_OUTCOME_REJECTED, std::string(status.message()));
+  if (status.ok()) {
+    if (reused) {
+      return reject(absl::StrCat("sequence ", event.sequence(), " of ", event.case_(),
+                                 " was already applied for another event"));
+    }
+    return result;
   }
-  // Our own trouble (database down): stop here; the producer resends the rest.
-  *stop = true;
-  return Result(id, ev::DELIVERY_OUTCOME_UNSPECIFIED, std::string(status.message()));
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+      // Our database is away: stop; the producer resends the rest.
+      *next = Next::kStopBatch;
+      return std::nullopt;
+    case absl::StatusCode::kAborted:
+      // Contention that outlasted the retries: leave this case for the next delivery.
+      *next = Next::kSkipCase;
+      return std::nullopt;
+    default:
+      // The handler refused it, or the database did (a constraint, a bad value): resending the
+      // same event will not help.
+      return reject(std::string(status.message()));
+  }
 }
 
 grpc::Status EventSinkService::Deliver(grpc::ServerContext* context,
@@ -411,18 +561,34 @@ grpc::Status EventSinkService::Deliver(grpc::ServerContext* context,
                         "only the configured producers deliver events here");
   }
   int applied = 0;
-  bool stop = false;
+  bool stopped = false;
+  std::set<std::string> skipped;
   for (const auto& event : request->events()) {
-    ev::DeliveryResult result = Apply(caller->principal.id, event, &stop);
-    if (stop) break;
-    if (result.outcome() == ev::DELIVERY_OUTCOME_APPLIED) ++applied;
-    *response->add_results() = std::move(result);
+    // A producer that gave up waiting resends anyway: stop working for nobody.
+    if (context->IsCancelled()) break;
+    if (skipped.count(event.case_()) > 0) continue;
+    Next next = Next::kContinue;
+    auto result = Apply(caller->principal.id, event, &next);
+    if (next == Next::kStopBatch) {
+      stopped = true;
+      break;
+    }
+    if (next == Next::kSkipCase || !result.has_value()) {
+      skipped.insert(event.case_());
+      continue;
+    }
+    if (result->outcome() == ev::DELIVERY_OUTCOME_APPLIED) ++applied;
+    if (result->outcome() != ev::DELIVERY_OUTCOME_APPLIED &&
+        result->outcome() != ev::DELIVERY_OUTCOME_DUPLICATE) {
+      skipped.insert(event.case_());  // what follows in this case cannot be in order now
+    }
+    *response->add_results() = std::move(*result);
   }
   AppendAuditAlone(pool_, *caller,
                    {"Deliver", absl::StrCat("events:", applied, "/", request->events_size()),
-                    stop ? "UNAVAILABLE" : "OK", ""})
+                    stopped ? "UNAVAILABLE" : "OK", ""})
       .IgnoreError();
-  if (stop && response->results_size() == 0) {
+  if (stopped && response->results_size() == 0) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the subscriber's database is unavailable");
   }
   return grpc::Status::OK;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <thread>
@@ -58,11 +59,13 @@ class RelayMetrics {
   prometheus::Gauge& Depth(const std::string& subscriber);
   prometheus::Histogram& Lag(const std::string& subscriber);
   prometheus::Counter& Failures(const std::string& subscriber, const std::string& reason);
+  prometheus::Gauge& Parked(const std::string& subscriber);
 
  private:
   prometheus::Family<prometheus::Gauge>& depth_;
   prometheus::Family<prometheus::Histogram>& lag_;
   prometheus::Family<prometheus::Counter>& failures_;
+  prometheus::Family<prometheus::Gauge>& parked_;
 };
 
 // Delivers one producer's outbox to one subscriber: in order per case, in batches, retrying
@@ -79,6 +82,8 @@ class OutboxRelay {
     absl::Duration min_backoff = absl::Milliseconds(100);
     absl::Duration max_backoff = absl::Seconds(10);
     absl::Duration rpc_deadline = absl::Seconds(10);
+    // A case whose event the subscriber could not take yet waits this long before a retry.
+    absl::Duration stalled_retry = absl::Seconds(2);
   };
 
   OutboxRelay(ConnectionPool& pool, Subscriber subscriber, std::shared_ptr<grpc::Channel> channel,
@@ -107,6 +112,28 @@ class OutboxRelay {
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable wake_;
+  bool stopping_ = false;                    // guarded by mu_
+  grpc::ClientContext* inflight_ = nullptr;  // guarded by mu_
+};
+
+// Deletes outbox rows older than `retention` that every subscriber has acknowledged (at most
+// 10,000 a call). Returns how many went.
+absl::StatusOr<long long> PruneOutbox(ConnectionPool& pool,
+                                      const std::vector<Subscriber>& subscribers,
+                                      absl::Duration retention);
+
+// Prunes the outbox once a minute (see PruneOutbox), on a thread of its own.
+class OutboxJanitor {
+ public:
+  OutboxJanitor(ConnectionPool& pool, std::vector<Subscriber> subscribers,
+                absl::Duration retention);
+  ~OutboxJanitor();
+  void Stop();
+
+ private:
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable wake_;
   bool stopping_ = false;
 };
 
@@ -127,7 +154,10 @@ class EventSinkService final : public ev::EventSink::Service {
                        ev::DeliverResponse* response) override;
 
  private:
-  ev::DeliveryResult Apply(const std::string& producer, const ev::EventEnvelope& event, bool* stop);
+  enum class Next { kContinue, kSkipCase, kStopBatch };
+  // The event's result, or nullopt when it gets none now (see *next).
+  std::optional<ev::DeliveryResult> Apply(const std::string& producer,
+                                          const ev::EventEnvelope& event, Next* next);
 
   ConnectionPool& pool_;
   IdentityOptions identity_;

@@ -216,6 +216,11 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
     server.Shutdown();
     return 1;
   }
+  std::unique_ptr<OutboxJanitor> janitor;
+  if (!relays->empty()) {
+    janitor = std::make_unique<OutboxJanitor>(pool, *ParseSubscribers(config.event_subscribers),
+                                              config.outbox_retention);
+  }
   std::cerr << name << ": serving gRPC on " << config.listen_address << ":" << server.port()
             << (config.insecure_dev_auth ? " (INSECURE dev auth)" : " (TLS)") << ", metrics on "
             << config.metrics_port << "\n";
@@ -223,8 +228,10 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   int received = 0;
   sigwait(&signals, &received);
   std::cerr << name << ": signal " << received << ", draining\n";
-  server.Shutdown();
+  // Relays first (cancelling a delivery in flight), then drain the server.
   for (auto& relay : *relays) relay->Stop();
+  if (janitor) janitor->Stop();
+  server.Shutdown();
   pool.Close();
   std::cerr << name << ": stopped\n";
   return 0;

@@ -19,13 +19,17 @@ CREATE TABLE outbox_sequences (
   last_sequence bigint NOT NULL
 );
 
--- What each subscriber has acknowledged per case, and a case parked by a rejected event.
+-- What each subscriber has acknowledged per case; a case parked by a rejected event (until an
+-- operator skips or fixes it); a case stalled by an event the subscriber could not take yet
+-- (retried after retry_after).
 CREATE TABLE outbox_progress (
   subscriber text NOT NULL,
   case_key text NOT NULL,
   acked_sequence bigint NOT NULL DEFAULT 0,
   rejected_event uuid,
   rejected_reason text NOT NULL DEFAULT '',
+  stalled_reason text NOT NULL DEFAULT '',
+  retry_after timestamptz,
   update_time timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (subscriber, case_key)
 );
@@ -40,10 +44,12 @@ CREATE TABLE inbox (
   applied_at timestamptz NOT NULL DEFAULT now()
 );
 
--- The last sequence applied per producer and case.
+-- The last sequence applied per producer and case, and the last one rejected (which the
+-- producer may skip: the next event then names it as its previous_sequence).
 CREATE TABLE inbox_cases (
   producer text NOT NULL,
   case_key text NOT NULL,
   last_sequence bigint NOT NULL,
+  rejected_sequence bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (producer, case_key)
 );

@@ -178,6 +178,12 @@ class EventDeliveryTest(unittest.TestCase):
         wait_until(lambda: applied() >= 10000, 180, "all 10,000 events applied")
         time.sleep(1)  # nothing more may arrive
         self.assert_exactly_once_in_order(10000)
+        # The producer knows it: every case acknowledged up to its last event.
+        self.assertEqual(sql(f"SELECT count(*) FROM (SELECT case_key, max(sequence) AS last FROM "
+                             f"{PRODUCER}.outbox GROUP BY case_key) o LEFT JOIN "
+                             f"{PRODUCER}.outbox_progress p ON p.case_key = o.case_key AND "
+                             f"p.subscriber = 'recorder' WHERE coalesce(p.acked_sequence, 0) <> "
+                             f"o.last"), "0")
 
     def test_2_backlog_waits_for_a_consumer_that_is_down_and_drains_when_it_returns(self):
         self.recorder.stop()
@@ -222,6 +228,14 @@ class EventDeliveryTest(unittest.TestCase):
                                              r"'fs.events.v1.FutureThing'"))
         self.assertGreater(metric(self.metrics_port, "fs_event_delivery_failures_total",
                                   {"subscriber": "recorder", "reason": "rejected"}), 0)
+        wait_until(lambda: metric(self.metrics_port, "fs_outbox_parked_cases",
+                                  {"subscriber": "recorder"}) == 2, 30, "two parked cases")
+        # The documented way past a poison event: acknowledge it by hand and unpark the case.
+        sql(f"UPDATE {PRODUCER}.outbox_progress SET acked_sequence = 1, rejected_event = NULL "
+            f"WHERE subscriber = 'recorder' AND case_key = 'cases/bad-bytes'")
+        wait_until(lambda: applied("case_key = 'cases/bad-bytes'") == 1, 30,
+                   "the event after the skipped one applied")
+        self.assertEqual(applied("case_key = 'cases/bad-bytes' AND sequence = 2"), 1)
 
 
 if __name__ == "__main__":

@@ -51,11 +51,17 @@ TestDatabase::TestDatabase(const std::string& service) {
   std::string role = absl::StrCat("fs_", service);
   {
     pqxx::connection conn(server_admin_url_);
+    // Roles are cluster-wide: make sure the service's roles exist even on a bare cluster. Two
+    // tests creating one at once race on the catalog: serialise with an advisory lock.
+    pqxx::work roles(conn);
+    roles.exec("SELECT pg_advisory_xact_lock(hashtext('fs_test_roles'))");
+    for (const std::string& name : {role, role + "_app"}) {
+      roles.exec(absl::StrCat(
+          "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ", roles.quote(name),
+          ") THEN CREATE ROLE ", roles.quote_name(name), " LOGIN; END IF; END $$"));
+    }
+    roles.commit();
     pqxx::nontransaction tx(conn);
-    // Roles are cluster-wide: make sure the service role exists even on a bare cluster.
-    tx.exec(absl::StrCat(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ", tx.quote(role),
-        ") THEN CREATE ROLE ", tx.quote_name(role), " LOGIN; END IF; END $$"));
     tx.exec(absl::StrCat("CREATE DATABASE ", tx.quote_name(name_)));
   }
   admin_url_ = absl::StrCat("postgresql://", parts.user, "@", parts.host, "/", name_);
