@@ -194,7 +194,7 @@ RelayMetrics::RelayMetrics(prometheus::Registry& registry)
                  .Register(registry)),
       lag_(prometheus::BuildHistogram()
                .Name("fs_event_delivery_lag_seconds")
-               .Help("From an event's commit to the subscriber's acknowledgement")
+               .Help("From writing an event to the subscriber's acknowledgement")
                .Register(registry)),
       failures_(prometheus::BuildCounter()
                     .Name("fs_event_delivery_failures_total")
