@@ -3,6 +3,9 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <signal.h>
 
 #include <fstream>
@@ -122,30 +125,43 @@ std::vector<PreparedStatement> WithCommonStatements(std::vector<PreparedStatemen
 
 namespace {
 
-// One relay per configured subscriber, talking with this service's own identity: its client
-// certificate under TLS, its service principal in metadata in insecure dev mode.
+// Accepts a subscriber only when its certificate names the expected SPIFFE identity: events
+// carry personal data, so being in our CA is not enough, it must be the subscriber we meant.
+class SubscriberIdentityVerifier : public grpc::experimental::ExternalCertificateVerifier {
+ public:
+  explicit SubscriberIdentityVerifier(std::string expected) : expected_(std::move(expected)) {}
+
+  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
+              std::function<void(grpc::Status)>, grpc::Status* sync_status) override {
+    for (const auto& uri : request->uri_names()) {
+      if (absl::string_view(uri.data(), uri.size()) == expected_) {
+        *sync_status = grpc::Status::OK;
+        return true;
+      }
+    }
+    *sync_status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                absl::StrCat("the peer is not ", expected_));
+    return true;
+  }
+
+  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest*) override {}
+
+ private:
+  std::string expected_;
+};
+
+// One relay per configured subscriber, talking with this service's own identity: under TLS its
+// client certificate (re-read when the files change) towards a subscriber whose certificate
+// must carry spiffe://<domain>/service/<subscriber>; in insecure dev mode its service
+// principal in metadata.
 absl::StatusOr<std::vector<std::unique_ptr<OutboxRelay>>> StartRelays(const ServerConfig& config,
                                                                       ConnectionPool& pool,
                                                                       RelayMetrics* metrics) {
   std::vector<std::unique_ptr<OutboxRelay>> relays;
   auto subscribers = ParseSubscribers(config.event_subscribers);
   if (!subscribers.ok()) return subscribers.status();
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   std::function<void(grpc::ClientContext&)> authenticate;
-  if (!config.tls_cert.empty()) {
-    grpc::SslCredentialsOptions tls;
-    auto cert = ReadFile(config.tls_cert);
-    auto key = ReadFile(config.tls_key);
-    if (!cert.ok() || !key.ok()) return absl::NotFoundError("cannot read the TLS key pair");
-    tls.pem_cert_chain = *cert;
-    tls.pem_private_key = *key;
-    if (!config.tls_ca.empty()) {
-      auto ca = ReadFile(config.tls_ca);
-      if (!ca.ok()) return ca.status();
-      tls.pem_root_certs = *ca;
-    }
-    credentials = grpc::SslCredentials(tls);
-  } else {
+  if (config.tls_cert.empty()) {
     std::string principal =
         absl::StrCat("spiffe://", config.trust_domain, "/service/", config.service_name);
     authenticate = [principal](grpc::ClientContext& context) {
@@ -153,6 +169,21 @@ absl::StatusOr<std::vector<std::unique_ptr<OutboxRelay>>> StartRelays(const Serv
     };
   }
   for (auto& subscriber : *subscribers) {
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+    if (!config.tls_cert.empty()) {
+      grpc::experimental::TlsChannelCredentialsOptions tls;
+      tls.set_certificate_provider(
+          std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+              config.tls_key, config.tls_cert, config.tls_ca, /*refresh_interval_sec=*/60));
+      tls.watch_root_certs();
+      tls.watch_identity_key_cert_pairs();
+      tls.set_certificate_verifier(
+          grpc::experimental::ExternalCertificateVerifier::Create<SubscriberIdentityVerifier>(
+              absl::StrCat("spiffe://", config.trust_domain, "/service/", subscriber.name)));
+      // Identity is the URI SAN checked above; services' certificates need no DNS names.
+      tls.set_check_call_host(false);
+      credentials = grpc::experimental::TlsCredentials(tls);
+    }
     auto channel = grpc::CreateChannel(subscriber.target, credentials);
     OutboxRelay::Options options;
     options.producer = config.service_name;

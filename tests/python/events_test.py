@@ -238,5 +238,45 @@ class EventDeliveryTest(unittest.TestCase):
         self.assertEqual(applied("case_key = 'cases/bad-bytes' AND sequence = 2"), 1)
 
 
+    def test_4_over_mutual_tls_the_relay_delivers_only_to_the_subscriber_it_names(self):
+        import tls_test  # certificate helpers
+        self.producer.stop()
+        self.recorder.stop()
+        with tempfile.TemporaryDirectory() as d:
+            tls_test.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                             "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=ca", cwd=d)
+            tls_test.make_cert(d, "recorder",
+                               "DNS:localhost,URI:spiffe://fs.local/service/recorder")
+            tls_test.make_cert(d, "producer", f"URI:spiffe://fs.local/service/{PRODUCER}")
+            recorder_port, metrics_port = free_port(), free_port()
+            recorder = Process("event_recorder", [
+                f"--db_url={role_url(RECORDER)}", f"--grpc_port={recorder_port}",
+                "--metrics_port=0", f"--tls_cert={d}/recorder.crt", f"--tls_key={d}/recorder.key",
+                f"--tls_ca={d}/ca.crt", f"--event_producers={PRODUCER}"])
+            # "impostor" points at the same server: its certificate says "recorder", so the
+            # relay must refuse to hand it events.
+            producer = Process("event_producer", [
+                f"--db_url={role_url(PRODUCER)}", f"--grpc_port={free_port()}",
+                f"--metrics_port={metrics_port}", f"--tls_cert={d}/producer.crt",
+                f"--tls_key={d}/producer.key", f"--tls_ca={d}/ca.crt",
+                f"--event_subscribers=recorder@localhost:{recorder_port},"
+                f"impostor@localhost:{recorder_port}"])
+            recorder.start()
+            producer.start()
+            try:
+                insert_events([("cases/tls", n, {}) for n in range(1, 6)])
+                wait_until(lambda: applied("case_key = 'cases/tls'") == 5, 60,
+                           "events delivered over mutual TLS")
+                wait_until(lambda: metric(metrics_port, "fs_event_delivery_failures_total",
+                                          {"subscriber": "impostor",
+                                           "reason": "unavailable"}) > 0,
+                           60, "the impostor refused")
+                self.assertEqual(sql(f"SELECT count(*) FROM {PRODUCER}.outbox_progress WHERE "
+                                     f"subscriber = 'impostor' AND acked_sequence > 0"), "0")
+            finally:
+                producer.stop()
+                recorder.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
