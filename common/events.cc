@@ -167,6 +167,12 @@ absl::StatusOr<std::vector<Subscriber>> ParseSubscribers(absl::string_view spec)
     }
     Subscriber subscriber;
     subscriber.name = std::string(name_rest.first);
+    if (!std::all_of(subscriber.name.begin(), subscriber.name.end(), [](char c) {
+          return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+        })) {
+      return InvalidField("event_subscribers",
+                          absl::StrCat(Quote(subscriber.name), " is not a service name"));
+    }
     std::pair<absl::string_view, absl::string_view> target_types =
         absl::StrSplit(name_rest.second, absl::MaxSplits('=', 1));
     subscriber.target = std::string(target_types.first);

@@ -134,7 +134,8 @@ TEST(ParseSubscribersTest, ReadsNamesTargetsAndTypes) {
             (std::vector<std::string>{"fs.events.v1.CaseOpened", "fs.events.v1.CaseClosed"}));
   EXPECT_TRUE((*parsed)[1].types.empty());
   EXPECT_TRUE(ParseSubscribers("")->empty());
-  for (const char* bad : {"outcomes", "@host:1", "outcomes@host", "outcomes@h:1=NoSuchEvent"}) {
+  for (const char* bad : {"outcomes", "@host:1", "outcomes@host", "outcomes@h:1=NoSuchEvent",
+                          "out\"comes@h:1", "outcomes@h:1=PersonFacts"}) {
     EXPECT_EQ(ParseSubscribers(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
 }
