@@ -1,14 +1,10 @@
 #include "services/case_records/case_events.h"
 
 #include "common/events.h"
+#include "services/case_records/case_store.h"
 
 namespace fs::cases {
 namespace {
-
-std::string RoleName(v1::FamilySafeguardingRole role) {
-  return v1::FamilySafeguardingRole_Name(role).substr(
-      std::string("FAMILY_SAFEGUARDING_ROLE_").size());
-}
 
 ev::PersonFacts Facts(const v1::Person& person) {
   ev::PersonFacts facts;
@@ -79,7 +75,7 @@ ev::EventEnvelope AllocationStartedEvent(const v1::Allocation& allocation) {
   auto* started = e.mutable_allocation_started();
   started->set_allocation(allocation.name());
   started->set_practitioner(allocation.practitioner());
-  started->set_role(RoleName(allocation.role()));
+  started->set_role(RoleText(allocation.role()));
   started->set_team(allocation.team());
   return e;
 }
@@ -89,7 +85,7 @@ ev::EventEnvelope AllocationEndedEvent(const v1::Allocation& allocation) {
   auto* ended = e.mutable_allocation_ended();
   ended->set_allocation(allocation.name());
   ended->set_practitioner(allocation.practitioner());
-  ended->set_role(RoleName(allocation.role()));
+  ended->set_role(RoleText(allocation.role()));
   ended->set_team(allocation.team());
   ended->set_reason(allocation.end_reason());
   return e;

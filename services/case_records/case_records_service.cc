@@ -73,13 +73,6 @@ CaseState ToDomain(const v1::Case& c) {
   return state.ok() ? *state : CaseState::kClosed;
 }
 
-std::string RoleText(v1::FamilySafeguardingRole role) {
-  std::string name = v1::FamilySafeguardingRole_Name(role);
-  return name.substr(std::string("FAMILY_SAFEGUARDING_ROLE_").size());
-}
-
-std::string CaseId(const v1::Case& c) { return c.name().substr(std::string("cases/").size()); }
-
 std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
 
 // What this caller's earlier create with the same request_id made (its id), if any.
@@ -383,7 +376,6 @@ grpc::Status CaseRecordsServiceImpl::CreateCase(grpc::ServerContext* context,
           v1::Allocation lead = CaseStore::InsertAllocation(tx, id, c.lead_social_worker(),
                                                             "LEAD_SOCIAL_WORKER", c.team());
           v1::Case opened = *CaseStore::FindCase(tx, id, false);
-          opened.set_lead_social_worker(c.lead_social_worker());
           Publish(tx, opened.name(), CaseOpenedEvent(opened));
           Publish(tx, lead.name(), AllocationStartedEvent(lead));
           CaseStore::InsertAlert(
@@ -395,21 +387,10 @@ grpc::Status CaseRecordsServiceImpl::CreateCase(grpc::ServerContext* context,
         auto created = CaseStore::FindCase(tx, id, false);
         if (!created) return absl::InternalError("created case not found");
         *response = *created;
-        if (auto lead = CaseStore::ActiveLead(tx, id)) {
-          response->set_lead_social_worker(lead->practitioner());
-        }
         event.resource = response->name();
         return absl::OkStatus();
       });
 }
-
-namespace {
-// Fills the output-only lead social worker.
-void AddLead(pqxx::work& tx, v1::Case& c) {
-  if (auto lead = CaseStore::ActiveLead(tx, CaseId(c)))
-    c.set_lead_social_worker(lead->practitioner());
-}
-}  // namespace
 
 grpc::Status CaseRecordsServiceImpl::GetCase(grpc::ServerContext* context,
                                              const v1::GetCaseRequest* request,
@@ -421,7 +402,6 @@ grpc::Status CaseRecordsServiceImpl::GetCase(grpc::ServerContext* context,
                        auto c = LoadCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
                        if (!c.ok()) return c.status();
                        *response = *c;
-                       AddLead(tx, *response);
                        return absl::OkStatus();
                      });
 }
@@ -444,10 +424,7 @@ grpc::Status CaseRecordsServiceImpl::ListCases(grpc::ServerContext* context,
                        if (caller.role == PractitionerRole::kTeamManager) managed = caller.teams;
                        auto listed =
                            CaseStore::ListCasesFor(tx, caller.principal.id, managed, state, *page);
-                       for (auto& c : listed.items) {
-                         AddLead(tx, c);
-                         *response->add_cases() = std::move(c);
-                       }
+                       for (auto& c : listed.items) *response->add_cases() = std::move(c);
                        SetNextPageToken(listed, response->mutable_next_page_token());
                        return absl::OkStatus();
                      });
@@ -501,7 +478,6 @@ grpc::Status CaseRecordsServiceImpl::UpdateCase(grpc::ServerContext* context,
         }
         CaseStore::UpdateCaseDetails(tx, changed);
         *response = *CaseStore::FindCase(tx, (*ids)[0], false);
-        AddLead(tx, *response);
         return absl::OkStatus();
       });
 }
@@ -526,7 +502,6 @@ grpc::Status CaseRecordsServiceImpl::ChangeCaseState(grpc::ServerContext* contex
                        Publish(tx, c->name(),
                                CaseStateChangedEvent(StateText(from), StateText(*target)));
                        *response = *CaseStore::FindCase(tx, (*ids)[0], false);
-                       AddLead(tx, *response);
                        return absl::OkStatus();
                      });
 }
@@ -558,10 +533,11 @@ grpc::Status CaseRecordsServiceImpl::CloseCase(grpc::ServerContext* context,
         }
         CaseStore::CloseCase(tx, (*ids)[0], FormatDate(*closure), request->reason_for_closure(),
                              StateText(ToDomain(*c)), caller.principal.uri);
+        auto ended = CaseStore::EndAllAllocations(tx, (*ids)[0], "case closed");
         *response = *CaseStore::FindCase(tx, (*ids)[0], false);
         Publish(tx, c->name(), CaseClosedEvent(*response));
-        for (const auto& ended : CaseStore::EndAllAllocations(tx, (*ids)[0], "case closed")) {
-          Publish(tx, ended.name(), AllocationEndedEvent(ended));
+        for (const auto& allocation : ended) {
+          Publish(tx, allocation.name(), AllocationEndedEvent(allocation));
         }
         return absl::OkStatus();
       });
@@ -601,7 +577,6 @@ grpc::Status CaseRecordsServiceImpl::ReopenCase(grpc::ServerContext* context,
             tx, request->lead_social_worker(), (*ids)[0], "",
             absl::StrCat("You are the lead social worker on re-referred case ", c->name()));
         *response = *CaseStore::FindCase(tx, (*ids)[0], false);
-        AddLead(tx, *response);
         Publish(tx, c->name(), CaseReopenedEvent(*response));
         Publish(tx, lead.name(), AllocationStartedEvent(lead));
         return absl::OkStatus();
@@ -942,7 +917,7 @@ grpc::Status CaseRecordsServiceImpl::StartChildProtectionPlan(
         if (!child.ok()) return child.status();
         if (auto first =
                 EarlierCreate(tx, caller, "StartChildProtectionPlan", request->request_id())) {
-          auto existing = CaseStore::FindPlan(tx, (*ids)[1], *first, false);
+          auto existing = CaseStore::FindPlan(tx, (*ids)[1], *first);
           if (!existing) return RequestIdReused();
           *response = *existing;
           event.resource = response->name();
@@ -978,7 +953,7 @@ grpc::Status CaseRecordsServiceImpl::UpdateChildProtectionPlan(
         v1::Case c;
         auto child = LoadChild(tx, caller, *ids, CaseIntent::kWrite, event, &c);
         if (!child.ok()) return child.status();
-        auto current = CaseStore::FindPlan(tx, (*ids)[1], (*ids)[2], true);
+        auto current = CaseStore::FindPlan(tx, (*ids)[1], (*ids)[2]);
         if (!current) return absl::NotFoundError(absl::StrCat(update.name(), " not found"));
         if (auto s = CheckEtag(update.etag(), current->etag(), "plan.etag"); !s.ok()) return s;
         if (!current->end_date().empty()) {
@@ -1026,7 +1001,7 @@ grpc::Status CaseRecordsServiceImpl::EndChildProtectionPlan(
         v1::Case c;
         auto child = LoadChild(tx, caller, *ids, CaseIntent::kWrite, event, &c);
         if (!child.ok()) return child.status();
-        auto current = CaseStore::FindPlan(tx, (*ids)[1], (*ids)[2], true);
+        auto current = CaseStore::FindPlan(tx, (*ids)[1], (*ids)[2]);
         if (!current) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
         if (!current->end_date().empty()) {
           return absl::FailedPreconditionError(absl::StrCat(request->name(), " has already ended"));
@@ -1076,7 +1051,7 @@ grpc::Status CaseRecordsServiceImpl::StartLookedAfterEpisode(
         if (!child.ok()) return child.status();
         if (auto first =
                 EarlierCreate(tx, caller, "StartLookedAfterEpisode", request->request_id())) {
-          auto existing = CaseStore::FindEpisode(tx, (*ids)[1], *first, false);
+          auto existing = CaseStore::FindEpisode(tx, (*ids)[1], *first);
           if (!existing) return RequestIdReused();
           *response = *existing;
           event.resource = response->name();
@@ -1113,7 +1088,7 @@ grpc::Status CaseRecordsServiceImpl::EndLookedAfterEpisode(
         v1::Case c;
         auto child = LoadChild(tx, caller, *ids, CaseIntent::kWrite, event, &c);
         if (!child.ok()) return child.status();
-        auto current = CaseStore::FindEpisode(tx, (*ids)[1], (*ids)[2], true);
+        auto current = CaseStore::FindEpisode(tx, (*ids)[1], (*ids)[2]);
         if (!current) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
         if (!current->end_date().empty()) {
           return absl::FailedPreconditionError(absl::StrCat(request->name(), " has already ended"));

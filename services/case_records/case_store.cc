@@ -11,11 +11,16 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
+constexpr absl::string_view kRolePrefix = "FAMILY_SAFEGUARDING_ROLE_";
+
+// Read from a row source aliased `c` (the active lead's subquery needs the alias).
 constexpr const char* kCaseColumns =
     "id::text, council_reference, state, referral_date::text, referral_source, "
     "primary_need_code, team, coalesce(closure_date::text, ''), reason_for_closure, "
     "re_referral_count, version, (extract(epoch FROM create_time) * 1000000)::bigint, "
-    "(extract(epoch FROM update_time) * 1000000)::bigint, seq";
+    "(extract(epoch FROM update_time) * 1000000)::bigint, seq, coalesce((SELECT l.practitioner "
+    "FROM allocations l WHERE l.case_id = c.id AND l.role = 'LEAD_SOCIAL_WORKER' AND "
+    "l.end_time IS NULL), '')";
 
 constexpr const char* kPersonColumns =
     "id::text, case_id::text, kind, given_name, family_name, coalesce(nhs_number, ''), "
@@ -82,6 +87,7 @@ v1::Case RowToCase(const pqxx::row& r) {
   c.set_etag(absl::StrCat("v", r[10].as<int64_t>()));
   *c.mutable_create_time() = Micros(r[11]);
   *c.mutable_update_time() = Micros(r[12]);
+  c.set_lead_social_worker(r[14].as<std::string>());
   return c;
 }
 
@@ -112,9 +118,7 @@ v1::Allocation RowToAllocation(const pqxx::row& r) {
   a.set_name(
       absl::StrCat("cases/", r[1].as<std::string>(), "/allocations/", r[0].as<std::string>()));
   a.set_practitioner(r[2].as<std::string>());
-  v1::FamilySafeguardingRole role = v1::FAMILY_SAFEGUARDING_ROLE_UNSPECIFIED;
-  v1::FamilySafeguardingRole_Parse(absl::StrCat("FAMILY_SAFEGUARDING_ROLE_", r[3].c_str()), &role);
-  a.set_role(role);
+  a.set_role(RoleFromText(r[3].as<std::string>()));
   a.set_team(r[4].as<std::string>());
   *a.mutable_start_time() = Micros(r[5]);
   if (r[6].as<int64_t>() != 0) *a.mutable_end_time() = Micros(r[6]);
@@ -198,6 +202,16 @@ Listed<T> ToListed(const pqxx::result& rows, const Page& page, int key_column, F
 
 }  // namespace
 
+std::string RoleText(v1::FamilySafeguardingRole role) {
+  return v1::FamilySafeguardingRole_Name(role).substr(kRolePrefix.size());
+}
+
+v1::FamilySafeguardingRole RoleFromText(const std::string& text) {
+  v1::FamilySafeguardingRole role = v1::FAMILY_SAFEGUARDING_ROLE_UNSPECIFIED;
+  v1::FamilySafeguardingRole_Parse(absl::StrCat(kRolePrefix, text), &role);
+  return role;
+}
+
 std::vector<PreparedStatement> CaseStore::Statements() {
   std::string uuid1 = UuidOrNull(1);
   return {
@@ -207,9 +221,9 @@ std::vector<PreparedStatement> CaseStore::Statements() {
       {"record_create_request",
        "INSERT INTO create_requests (principal, method, request_id, resource) VALUES ($1, $2, $3, "
        "$4)"},
-      {"find_case", Sql("SELECT", kCaseColumns, absl::StrCat("FROM cases WHERE id = ", uuid1))},
+      {"find_case", Sql("SELECT", kCaseColumns, absl::StrCat("FROM cases c WHERE id = ", uuid1))},
       {"find_case_for_update",
-       Sql("SELECT", kCaseColumns, absl::StrCat("FROM cases WHERE id = ", uuid1, " FOR UPDATE"))},
+       Sql("SELECT", kCaseColumns, absl::StrCat("FROM cases c WHERE id = ", uuid1, " FOR UPDATE"))},
       {"insert_case",
        "INSERT INTO cases (council_reference, state, referral_date, referral_source, "
        "primary_need_code, team) VALUES ($1, 'REFERRAL', $2, $3, $4, $5) RETURNING id::text"},
@@ -285,7 +299,7 @@ std::vector<PreparedStatement> CaseStore::Statements() {
            ", role, allocation_id, allocation_seq FROM (SELECT c.*, a.role, a.id::text AS "
            "allocation_id, a.seq AS allocation_seq FROM allocations a JOIN cases c ON c.id = "
            "a.case_id WHERE a.practitioner = $1 AND a.end_time IS NULL AND a.seq > $2 AND "
-           "($4::text[] IS NULL OR c.team = ANY($4::text[]))) AS caseload ORDER BY "
+           "($4::text[] IS NULL OR c.team = ANY($4::text[]))) AS c ORDER BY "
            "allocation_seq LIMIT $3")},
       {"insert_person",
        "INSERT INTO people (case_id, kind, given_name, family_name, given_key, family_key, "
@@ -528,15 +542,12 @@ Listed<v1::CaseloadItem> CaseStore::ListCaseload(
   std::optional<std::string> teams;
   if (only_teams) teams = ArrayLiteral(*only_teams);
   auto rows = tx.exec_prepared("list_caseload", practitioner, page.after, page.size + 1, teams);
-  return ToListed<v1::CaseloadItem>(rows, page, 16, [](const pqxx::row& r) {
+  return ToListed<v1::CaseloadItem>(rows, page, 17, [](const pqxx::row& r) {
     v1::CaseloadItem item;
     *item.mutable_case_() = RowToCase(r);
-    v1::FamilySafeguardingRole role = v1::FAMILY_SAFEGUARDING_ROLE_UNSPECIFIED;
-    v1::FamilySafeguardingRole_Parse(absl::StrCat("FAMILY_SAFEGUARDING_ROLE_", r[14].c_str()),
-                                     &role);
-    item.set_role(role);
+    item.set_role(RoleFromText(r[15].as<std::string>()));
     item.set_allocation(
-        absl::StrCat(item.case_().name(), "/allocations/", r[15].as<std::string>()));
+        absl::StrCat(item.case_().name(), "/allocations/", r[16].as<std::string>()));
     return item;
   });
 }
@@ -648,7 +659,7 @@ v1::ChildProtectionPlan CaseStore::InsertPlan(pqxx::work& tx, const std::string&
 
 std::optional<v1::ChildProtectionPlan> CaseStore::FindPlan(pqxx::work& tx,
                                                            const std::string& person_id,
-                                                           const std::string& id, bool) {
+                                                           const std::string& id) {
   auto rows = tx.exec_prepared("find_plan", id, person_id);
   if (rows.empty()) return std::nullopt;
   return RowToPlan(rows[0]);
@@ -689,7 +700,7 @@ v1::LookedAfterEpisode CaseStore::InsertEpisode(pqxx::work& tx, const std::strin
 
 std::optional<v1::LookedAfterEpisode> CaseStore::FindEpisode(pqxx::work& tx,
                                                              const std::string& person_id,
-                                                             const std::string& id, bool) {
+                                                             const std::string& id) {
   auto rows = tx.exec_prepared("find_episode", id, person_id);
   if (rows.empty()) return std::nullopt;
   return RowToEpisode(rows[0]);

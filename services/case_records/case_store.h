@@ -14,6 +14,10 @@
 // one transaction. Records travel as the API's protobuf messages; no gRPC type enters here.
 namespace fs::cases {
 
+// A Family Safeguarding role as stored and published ("LEAD_SOCIAL_WORKER"), and back.
+std::string RoleText(v1::FamilySafeguardingRole role);
+v1::FamilySafeguardingRole RoleFromText(const std::string& text);
+
 template <typename T>
 struct Listed {
   std::vector<T> items;
@@ -116,7 +120,7 @@ class CaseStore {
                                             int previous_plans);
   static std::optional<v1::ChildProtectionPlan> FindPlan(pqxx::work& tx,
                                                          const std::string& person_id,
-                                                         const std::string& id, bool lock);
+                                                         const std::string& id);
   static bool HasOpenPlan(pqxx::work& tx, const std::string& person_id);
   static v1::ChildProtectionPlan UpdatePlan(pqxx::work& tx, const std::string& id,
                                             const v1::ChildProtectionPlan& plan);
@@ -130,7 +134,7 @@ class CaseStore {
                                               const v1::LookedAfterEpisode& episode);
   static std::optional<v1::LookedAfterEpisode> FindEpisode(pqxx::work& tx,
                                                            const std::string& person_id,
-                                                           const std::string& id, bool lock);
+                                                           const std::string& id);
   static v1::LookedAfterEpisode EndEpisode(pqxx::work& tx, const std::string& id,
                                            const std::string& end_date, const std::string& reason);
   static std::vector<v1::LookedAfterEpisode> ListEpisodes(pqxx::work& tx,
