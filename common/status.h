@@ -19,4 +19,11 @@ absl::Status InvalidField(absl::string_view field, absl::string_view reason);
 // boundary, with "..."), so that an echoed input can never outgrow gRPC's metadata limit.
 std::string Quote(absl::string_view text);
 
+// Practitioner ids and team names: 1-128 of [A-Za-z0-9._-]. INVALID_ARGUMENT names `field`.
+absl::Status CheckIdentifier(absl::string_view value, absl::string_view field);
+
+// Free text of at most `max` bytes; `required` refuses empty or blank text.
+absl::Status CheckText(absl::string_view value, absl::string_view field, size_t max,
+                       bool required);
+
 }  // namespace fs

@@ -11,7 +11,7 @@
 #include "common/pagination.h"
 #include "common/resource_name.h"
 #include "common/status.h"
-#include "services/case_records/access_policy.h"
+#include "common/case_access.h"
 #include "services/case_records/case_events.h"
 #include "services/case_records/case_rules.h"
 #include "services/case_records/case_store.h"
@@ -22,30 +22,6 @@ namespace {
 
 constexpr int kNhsAccessesShown = 25;
 
-std::string CodeName(absl::StatusCode code) {
-  return absl::AsciiStrToUpper(absl::StatusCodeToString(code));
-}
-
-// Practitioner ids and team names: 1-128 of [A-Za-z0-9._-].
-absl::Status CheckIdentifier(absl::string_view value, absl::string_view field) {
-  if (value.empty()) return InvalidField(field, "required");
-  if (value.size() > 128) return InvalidField(field, "at most 128 characters");
-  for (char c : value) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
-      return InvalidField(field, "only letters, digits, '.', '-' and '_'");
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckText(absl::string_view value, absl::string_view field, size_t max,
-                       bool required) {
-  if (required && absl::StripAsciiWhitespace(value).empty()) {
-    return InvalidField(field, "required");
-  }
-  if (value.size() > max) return InvalidField(field, absl::StrCat("at most ", max, " bytes"));
-  return absl::OkStatus();
-}
 
 std::string StateText(CaseState state) { return std::string(CaseStateName(state)); }
 
@@ -294,45 +270,6 @@ void SetNextPageToken(const Listed<T>& listed, std::string* token) {
 }
 
 }  // namespace
-
-grpc::Status RpcRunner::RunBody(grpc::ServerContext* context, absl::string_view action,
-                                absl::string_view resource, const Body& body) {
-  auto caller = ResolveCaller(*context, identity_);
-  if (!caller.ok()) {
-    // Refused identities leave a trace too (an impersonation attempt is worth reviewing).
-    AuditEvent event{std::string(action), std::string(resource), CodeName(caller.status().code()),
-                     ""};
-    std::string who = UnverifiedCaller(*context);
-    pool_
-        .Transact([&](pqxx::work& tx) {
-          AppendAuditUnverified(tx, who, event);
-          return absl::OkStatus();
-        })
-        .IgnoreError();
-    return ToGrpcStatus(caller.status());
-  }
-  AuditEvent event;
-  // Partners and services are refused before the request is looked at, so that a malformed
-  // request or a missing resource never answers them anything but PERMISSION_DENIED.
-  absl::Status status = practitioners_only_ ? RequirePractitioner(*caller) : absl::OkStatus();
-  if (status.ok()) {
-    status = pool_.Transact([&](pqxx::work& tx) {
-      event = AuditEvent{std::string(action), std::string(resource), "OK", ""};
-      absl::Status result = body(*caller, tx, event);
-      if (result.ok()) AppendAudit(tx, *caller, event);
-      return result;
-    });
-  }
-  if (!status.ok()) {
-    // Refusals and failures are audited too, in a transaction of their own; if the database
-    // itself is down this fails as well and the caller sees UNAVAILABLE either way.
-    event.outcome = CodeName(status.code());
-    if (event.action.empty())
-      event = AuditEvent{std::string(action), std::string(resource), CodeName(status.code()), ""};
-    AppendAuditAlone(pool_, *caller, event).IgnoreError();
-  }
-  return ToGrpcStatus(status);
-}
 
 grpc::Status CaseRecordsServiceImpl::CreateCase(grpc::ServerContext* context,
                                                 const v1::CreateCaseRequest* request,

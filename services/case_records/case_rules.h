@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "common/dates.h"
 
 // The rules of a case record: its lifecycle and the DfE code lists it is recorded in. Pure C++.
 namespace fs::cases {
@@ -29,18 +30,6 @@ absl::Status CheckStateChange(CaseState from, CaseState to);
 // Whether a case may close now: it must be open and have no open CP plan or looked-after
 // episode.
 absl::Status CheckClosure(CaseState state, int open_plans, int open_episodes);
-
-// ISO 8601 calendar date; `field` names the request field in the error.
-absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text, absl::string_view field);
-std::string FormatDate(absl::CivilDay day);
-
-// Today in England (Europe/London), for dates that must not lie in the future.
-absl::CivilDay TodayInEngland();
-
-// A date of something that has happened (a referral, a closure, a plan's start or end): as
-// ParseDate, and INVALID_ARGUMENT when it is after `today`.
-absl::StatusOr<absl::CivilDay> ParsePastDate(absl::string_view text, absl::string_view field,
-                                             absl::CivilDay today = TodayInEngland());
 
 // DfE code lists. Each returns INVALID_ARGUMENT naming `field` when the code is not in the list.
 absl::Status CheckReasonForClosure(absl::string_view code, absl::string_view field);  // RC1-RC9

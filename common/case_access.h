@@ -5,7 +5,7 @@
 #include "common/identity.h"
 
 // Who may read or change a case: need-to-know, with audited break-glass. Pure C++.
-namespace fs::cases {
+namespace fs {
 
 enum class AccessBasis {
   kAllocated,    // an active MDT allocation on the case
@@ -31,10 +31,10 @@ absl::StatusOr<AccessBasis> DecideCaseAccess(const Caller& caller,
 // A team manager whose teams include `team`: allocates, hands over the lead, moves cases.
 bool ManagesTeam(const Caller& caller, absl::string_view team);
 
-// Only practitioners call the case-records RPCs; partners use their own look-ups.
+// Only practitioners call case and workbook RPCs; partners use their own narrow RPCs.
 absl::Status RequirePractitioner(const Caller& caller);
 
 // Team managers only (break-glass review list).
 absl::Status RequireTeamManager(const Caller& caller);
 
-}  // namespace fs::cases
+}  // namespace fs

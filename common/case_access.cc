@@ -1,15 +1,15 @@
-#include "services/case_records/access_policy.h"
+#include "common/case_access.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 
-namespace fs::cases {
+namespace fs {
 
 absl::Status RequirePractitioner(const Caller& caller) {
   if (caller.is_practitioner()) return absl::OkStatus();
   return absl::PermissionDeniedError(
-      absl::StrCat(caller.principal.uri, " may not call case-records methods"));
+      absl::StrCat(caller.principal.uri, " may not call practitioner methods"));
 }
 
 absl::Status RequireTeamManager(const Caller& caller) {
@@ -47,4 +47,4 @@ absl::StatusOr<AccessBasis> DecideCaseAccess(const Caller& caller,
       "x-fs-break-glass-reason to access it, which is audited and reviewed");
 }
 
-}  // namespace fs::cases
+}  // namespace fs

@@ -1,4 +1,4 @@
-#include "services/case_records/access_policy.h"
+#include "common/case_access.h"
 
 #include <string>
 #include <utility>
@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace fs::cases {
+namespace fs {
 namespace {
 
 using ::testing::HasSubstr;
@@ -188,9 +188,9 @@ TEST(RequireTeamManagerTest, ServiceClaimingManagerRoleIsDenied) {
 }
 
 }  // namespace
-}  // namespace fs::cases
+}  // namespace fs
 
-namespace fs::cases {
+namespace fs {
 namespace {
 
 Caller Practitioner(const std::string& id, PractitionerRole role, std::vector<std::string> teams,
@@ -245,4 +245,4 @@ TEST(ManagesTeamTest, OnlyAManagerOfThatTeam) {
 }
 
 }  // namespace
-}  // namespace fs::cases
+}  // namespace fs

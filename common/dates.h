@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+
+// Calendar dates as the services take them: ISO 8601, England's calendar. Pure C++.
+namespace fs {
+
+// ISO 8601 calendar date; `field` names the request field in the error.
+absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text, absl::string_view field);
+std::string FormatDate(absl::CivilDay day);
+
+// Today in England (Europe/London), for dates that must not lie in the future.
+absl::CivilDay TodayInEngland();
+
+// A date of something that has happened (a referral, a closure, a plan's start or end): as
+// ParseDate, and INVALID_ARGUMENT when it is after `today`.
+absl::StatusOr<absl::CivilDay> ParsePastDate(absl::string_view text, absl::string_view field,
+                                             absl::CivilDay today = TodayInEngland());
+
+}  // namespace fs
