@@ -43,6 +43,13 @@ ev::EventEnvelope CaseStateChangedEvent(const std::string& from, const std::stri
   return e;
 }
 
+ev::EventEnvelope CaseTeamChangedEvent(const std::string& from, const std::string& to) {
+  ev::EventEnvelope e;
+  e.mutable_case_team_changed()->set_from_team(from);
+  e.mutable_case_team_changed()->set_to_team(to);
+  return e;
+}
+
 ev::EventEnvelope CaseClosedEvent(const v1::Case& closed) {
   ev::EventEnvelope e;
   e.mutable_case_closed()->set_closure_date(closed.closure_date());

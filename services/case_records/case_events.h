@@ -19,6 +19,7 @@ void Publish(pqxx::work& tx, const std::string& resource, ev::EventEnvelope enve
 
 ev::EventEnvelope CaseOpenedEvent(const v1::Case& c);
 ev::EventEnvelope CaseStateChangedEvent(const std::string& from, const std::string& to);
+ev::EventEnvelope CaseTeamChangedEvent(const std::string& from, const std::string& to);
 ev::EventEnvelope CaseClosedEvent(const v1::Case& closed);
 ev::EventEnvelope CaseReopenedEvent(const v1::Case& reopened);
 ev::EventEnvelope PersonAddedEvent(const v1::Person& person);

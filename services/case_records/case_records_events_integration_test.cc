@@ -140,5 +140,25 @@ TEST(ParseSubscribersTest, ReadsNamesTargetsAndTypes) {
   }
 }
 
+TEST_F(CaseRecordsEventsTest, AMoveBetweenTeamsIsPublishedOnlyWhenTheTeamChanges) {
+  v1::Case c = NewCase();
+  As both{"tm-ab", "team_manager", "team-a,team-b", ""};
+  v1::UpdateCaseRequest move;
+  move.mutable_case_()->set_name(c.name());
+  move.mutable_case_()->set_etag(c.etag());
+  move.mutable_case_()->set_team("team-b");
+  move.mutable_update_mask()->add_paths("team");
+  v1::Case moved;
+  ASSERT_TRUE(cases_->UpdateCase(ContextFor(both).get(), move, &moved).ok());
+  // The same team again: no change, no event.
+  move.mutable_case_()->set_etag(moved.etag());
+  ASSERT_TRUE(cases_->UpdateCase(ContextFor(both).get(), move, &moved).ok());
+  auto events = Outbox(c.name());
+  EXPECT_EQ(Types(events), (std::vector<std::string>{"CaseOpened", "AllocationStarted",
+                                                     "CaseTeamChanged"}));
+  EXPECT_EQ(events.back().case_team_changed().from_team(), "team-a");
+  EXPECT_EQ(events.back().case_team_changed().to_team(), "team-b");
+}
+
 }  // namespace
 }  // namespace fs::cases

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/idempotency.h"
 #include "common/metrics.h"
 #include "common/nhs_number.h"
 #include "common/pagination.h"
@@ -50,31 +51,6 @@ CaseState ToDomain(const v1::Case& c) {
 }
 
 std::string LastSegment(const std::string& name) { return name.substr(name.rfind('/') + 1); }
-
-// What this caller's earlier create with the same request_id made (its id), if any.
-std::optional<std::string> EarlierCreate(pqxx::work& tx, const Caller& caller,
-                                         absl::string_view method, const std::string& request_id) {
-  if (request_id.empty()) return std::nullopt;
-  auto first =
-      CaseStore::FindCreateRequest(tx, caller.principal.uri, std::string(method), request_id);
-  if (!first) return std::nullopt;
-  return LastSegment(*first);
-}
-
-// Records what a create with a request_id made, so that a retry returns it.
-void RememberCreate(pqxx::work& tx, const Caller& caller, absl::string_view method,
-                    const std::string& request_id, const std::string& resource) {
-  if (request_id.empty()) return;
-  CaseStore::RecordCreateRequest(tx, caller.principal.uri, std::string(method), request_id,
-                                 resource);
-}
-
-// A request_id names one create: reusing it for a different parent is the caller's mistake.
-absl::Status RequestIdReused() {
-  return InvalidField("request_id",
-                      "already used for a different request; use a new request_id for each "
-                      "create");
-}
 
 // Whether the caller is the case's active lead social worker.
 bool IsLead(pqxx::work& tx, const std::string& case_id, const Caller& caller) {
@@ -414,6 +390,9 @@ grpc::Status CaseRecordsServiceImpl::UpdateCase(grpc::ServerContext* context,
           }
         }
         CaseStore::UpdateCaseDetails(tx, changed);
+        if (changed.team() != c->team()) {
+          Publish(tx, c->name(), CaseTeamChangedEvent(c->team(), changed.team()));
+        }
         *response = *CaseStore::FindCase(tx, (*ids)[0], false);
         return absl::OkStatus();
       });

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/idempotency.h"
 
 namespace fs::cases {
 namespace {
@@ -214,13 +215,8 @@ v1::FamilySafeguardingRole RoleFromText(const std::string& text) {
 
 std::vector<PreparedStatement> CaseStore::Statements() {
   std::string uuid1 = UuidOrNull(1);
-  return {
-      {"find_create_request",
-       "SELECT resource FROM create_requests WHERE principal = $1 AND method = $2 AND "
-       "request_id = $3"},
-      {"record_create_request",
-       "INSERT INTO create_requests (principal, method, request_id, resource) VALUES ($1, $2, $3, "
-       "$4)"},
+  std::vector<PreparedStatement> statements = CreateRequestStatements();
+  std::vector<PreparedStatement> own = {
       {"find_case", Sql("SELECT", kCaseColumns, absl::StrCat("FROM cases c WHERE id = ", uuid1))},
       {"find_case_for_update",
        Sql("SELECT", kCaseColumns, absl::StrCat("FROM cases c WHERE id = ", uuid1, " FOR UPDATE"))},
@@ -403,21 +399,8 @@ std::vector<PreparedStatement> CaseStore::Statements() {
        "SELECT organisation, (extract(epoch FROM access_time) * 1000000)::bigint FROM "
        "nhs_accesses WHERE nhs_number = $1 ORDER BY seq DESC LIMIT $2"},
   };
-}
-
-std::optional<std::string> CaseStore::FindCreateRequest(pqxx::work& tx,
-                                                        const std::string& principal,
-                                                        const std::string& method,
-                                                        const std::string& request_id) {
-  auto rows = tx.exec_prepared("find_create_request", principal, method, request_id);
-  if (rows.empty()) return std::nullopt;
-  return rows[0][0].as<std::string>();
-}
-
-void CaseStore::RecordCreateRequest(pqxx::work& tx, const std::string& principal,
-                                    const std::string& method, const std::string& request_id,
-                                    const std::string& resource) {
-  tx.exec_prepared0("record_create_request", principal, method, request_id, resource);
+  statements.insert(statements.end(), own.begin(), own.end());
+  return statements;
 }
 
 std::optional<v1::Case> CaseStore::FindCase(pqxx::work& tx, const std::string& id, bool lock) {

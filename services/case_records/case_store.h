@@ -39,14 +39,6 @@ class CaseStore {
  public:
   static std::vector<PreparedStatement> Statements();
 
-  // Idempotent creates.
-  static std::optional<std::string> FindCreateRequest(pqxx::work& tx, const std::string& principal,
-                                                      const std::string& method,
-                                                      const std::string& request_id);
-  static void RecordCreateRequest(pqxx::work& tx, const std::string& principal,
-                                  const std::string& method, const std::string& request_id,
-                                  const std::string& resource);
-
   // Cases. Ids are UUID text; a malformed id simply finds nothing.
   static std::optional<v1::Case> FindCase(pqxx::work& tx, const std::string& id, bool lock);
   static std::string InsertCase(pqxx::work& tx, const v1::Case& c, const std::string& by);
