@@ -1,5 +1,8 @@
-# Writes a C++ file defining fs::EmbeddedMigrations() from SQL files, in the given order.
-# -DOUTPUT=<file.cc> -DCOMMON_DIR=<dir> -DSERVICE_DIR=<dir>
+# Writes a C++ file defining <NAMESPACE>::EmbeddedMigrations() from SQL files, in the given
+# order. -DOUTPUT=<file.cc> -DCOMMON_DIR=<dir> -DSERVICE_DIR=<dir> [-DNAMESPACE=fs::cases]
+if(NOT NAMESPACE)
+  set(NAMESPACE fs)
+endif()
 file(GLOB common_files "${COMMON_DIR}/V*__*.sql")
 file(GLOB service_files "${SERVICE_DIR}/V*__*.sql")
 list(SORT common_files)
@@ -22,14 +25,14 @@ file(WRITE "${OUTPUT}.tmp"
 "// Generated from migrations/*.sql by common/embed_migrations.cmake. Do not edit.
 #include \"common/migrations.h\"
 
-namespace fs {
+namespace ${NAMESPACE} {
 
-const std::vector<Migration>& EmbeddedMigrations() {
-  static const auto* migrations = new std::vector<Migration>{
+const std::vector<::fs::Migration>& EmbeddedMigrations() {
+  static const auto* migrations = new std::vector<::fs::Migration>{
 ${body}  };
   return *migrations;
 }
 
-}  // namespace fs
+}  // namespace ${NAMESPACE}
 ")
 file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
