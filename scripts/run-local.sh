@@ -18,12 +18,15 @@ export FS_PG_DIR="${FS_BUILD_DIR}/pg"
 # Fictional council numbers (Ofcom's drama range) for the NHS look-up's answer.
 export FS_OFFICE_HOURS_PHONE="${FS_OFFICE_HOURS_PHONE:-01632 960000}"
 export FS_OUT_OF_HOURS_PHONE="${FS_OUT_OF_HOURS_PHONE:-01632 960999}"
+# The intervention programme's modules are configuration; these titles are for the demo.
+export FS_MODULE_TITLES="${FS_MODULE_TITLES:-Engagement and motivation|Parenting and child development|Domestic abuse and healthy relationships|Drugs and alcohol|Emotional wellbeing and mental health|Keeping children safe|Family and community networks|Planning for the future}"
 
-SERVICES="${FS_SERVICES:-case_records}"
+SERVICES="${FS_SERVICES:-case_records workbook supervision outcomes}"
 declare -A GRPC_PORT=([case_records]=50051 [workbook]=50052 [supervision]=50053 [outcomes]=50054)
 declare -A METRICS_PORT=([case_records]=9101 [workbook]=9102 [supervision]=9103 [outcomes]=9104)
 # Who receives whose events (docs/events.md); only services started here are wired up.
-declare -A EVENT_SUBSCRIBERS=([case_records]="workbook supervision outcomes")
+declare -A EVENT_SUBSCRIBERS=([case_records]="workbook supervision outcomes"
+  [workbook]="supervision outcomes")
 declare -A EVENT_PRODUCERS=([workbook]="case_records" [supervision]="case_records"
   [outcomes]="case_records")
 LOG_DIR="${FS_BUILD_DIR}/logs"
@@ -165,7 +168,11 @@ done
 
 if [[ -f scripts/load-demo-data.py ]]; then
   echo "run-local: loading demo data"
-  if ! /usr/bin/python3 scripts/load-demo-data.py --target "127.0.0.1:${GRPC_PORT[case_records]}"; then
+  demo_args=(--target "127.0.0.1:${GRPC_PORT[case_records]}")
+  if [[ " ${names[*]} " == *" workbook "* ]]; then
+    demo_args+=(--workbook "127.0.0.1:${GRPC_PORT[workbook]}")
+  fi
+  if ! /usr/bin/python3 scripts/load-demo-data.py "${demo_args[@]}"; then
     echo "run-local: WARNING: loading demo data failed (services keep running)" >&2
   fi
 fi

@@ -380,12 +380,12 @@ Snippet ParseHeadline(absl::string_view headline) {
   int start = -1;
   for (char c : headline) {
     if (c == '\x01') {
+      if (start >= 0) continue;  // already inside a match
       start = static_cast<int>(snippet.text.size());
       snippet.html += "<mark>";
     } else if (c == '\x02') {
-      if (start >= 0) {
-        snippet.highlights.emplace_back(start, static_cast<int>(snippet.text.size()) - start);
-      }
+      if (start < 0) continue;  // closes nothing
+      snippet.highlights.emplace_back(start, static_cast<int>(snippet.text.size()) - start);
       start = -1;
       snippet.html += "</mark>";
     } else {
@@ -393,7 +393,10 @@ Snippet ParseHeadline(absl::string_view headline) {
       snippet.html += HtmlEscape(absl::string_view(&c, 1));
     }
   }
-  if (start >= 0) snippet.html += "</mark>";  // a cut-off match still closes
+  if (start >= 0) {  // a cut-off match still closes, and is highlighted like the <mark>
+    snippet.highlights.emplace_back(start, static_cast<int>(snippet.text.size()) - start);
+    snippet.html += "</mark>";
+  }
   return snippet;
 }
 
