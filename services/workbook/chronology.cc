@@ -48,8 +48,7 @@ std::string Words(absl::string_view code) {
 }  // namespace
 
 std::string ChronologyKindName(v1::ChronologyItemKind kind) {
-  return std::string(
-      absl::StripPrefix(v1::ChronologyItemKind_Name(kind), "CHRONOLOGY_ITEM_KIND_"));
+  return std::string(absl::StripPrefix(v1::ChronologyItemKind_Name(kind), "CHRONOLOGY_ITEM_KIND_"));
 }
 
 v1::ChronologyItemKind ChronologyKindFromName(absl::string_view name) {
@@ -76,14 +75,15 @@ std::optional<HistoryItem> HistoryItemFor(const ev::EventEnvelope& event) {
     }
     case ev::EventEnvelope::kCaseStateChanged:
       item.kind = v1::CHRONOLOGY_ITEM_KIND_CASE_STATE_CHANGED;
-      item.summary = absl::StrCat("Case moved from ", Words(event.case_state_changed().from_state()),
-                                  " to ", Words(event.case_state_changed().to_state()), ".");
+      item.summary =
+          absl::StrCat("Case moved from ", Words(event.case_state_changed().from_state()), " to ",
+                       Words(event.case_state_changed().to_state()), ".");
       break;
     case ev::EventEnvelope::kCaseClosed:
       item.kind = v1::CHRONOLOGY_ITEM_KIND_CASE_CLOSED;
       item.occur_time = DayStart(event.case_closed().closure_date(), event, &item.date_only);
-      item.summary = absl::StrCat("Case closed (reason ",
-                                  event.case_closed().reason_for_closure(), ").");
+      item.summary =
+          absl::StrCat("Case closed (reason ", event.case_closed().reason_for_closure(), ").");
       break;
     case ev::EventEnvelope::kCaseReopened:
       item.kind = v1::CHRONOLOGY_ITEM_KIND_CASE_REOPENED;
@@ -116,9 +116,9 @@ std::optional<HistoryItem> HistoryItemFor(const ev::EventEnvelope& event) {
       item.kind = v1::CHRONOLOGY_ITEM_KIND_CHILD_PROTECTION_PLAN_STARTED;
       item.occur_time = DayStart(e.start_date(), event, &item.date_only);
       item.person_id = PersonId(e.person());
-      item.summary = absl::StrCat("Child protection plan started (category ",
-                                  e.initial_category_of_abuse(), "; previous plans ",
-                                  e.number_of_previous_plans(), ").");
+      item.summary =
+          absl::StrCat("Child protection plan started (category ", e.initial_category_of_abuse(),
+                       "; previous plans ", e.number_of_previous_plans(), ").");
       break;
     }
     case ev::EventEnvelope::kChildProtectionPlanEnded: {
@@ -194,13 +194,12 @@ std::string RenderChronologyHtml(const ChronologyDocument& document) {
       about += PersonId(person).empty() ? person : absl::StrCat("person ", PersonId(person));
     }
     if (about.empty()) about = "family";
-    absl::StrAppend(&html, "<tr><td>", HtmlEscape(when(item)), "</td><td>", HtmlEscape(what),
-                    "</td><td>", HtmlEscape(about), "</td><td>", HtmlEscape(item.recorded_by()),
-                    "</td><td class=\"text\">",
-                    item.title().empty() ? ""
-                                         : absl::StrCat("<strong>", HtmlEscape(item.title()),
-                                                        "</strong>\n"),
-                    HtmlEscape(item.text()), "</td></tr>\n");
+    absl::StrAppend(
+        &html, "<tr><td>", HtmlEscape(when(item)), "</td><td>", HtmlEscape(what), "</td><td>",
+        HtmlEscape(about), "</td><td>", HtmlEscape(item.recorded_by()), "</td><td class=\"text\">",
+        item.title().empty() ? ""
+                             : absl::StrCat("<strong>", HtmlEscape(item.title()), "</strong>\n"),
+        HtmlEscape(item.text()), "</td></tr>\n");
   }
   absl::StrAppend(&html, "</tbody>\n</table>\n</body>\n</html>\n");
   return html;

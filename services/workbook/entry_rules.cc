@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/resource_name.h"
@@ -24,8 +25,12 @@ std::string Strip(const std::string& full, absl::string_view prefix) {
   return std::string(absl::StripPrefix(full, prefix));
 }
 
-// Text may hold tabs and line breaks but no other control characters.
+// Text may hold tabs and line breaks but no other control characters, nor the two private-use
+// characters search stands in for '<' and '>'.
 absl::Status CheckNoControls(absl::string_view text, absl::string_view field) {
+  if (absl::StrContains(text, kLessThanStandIn) || absl::StrContains(text, kGreaterThanStandIn)) {
+    return InvalidField(field, "the private-use characters U+E000 and U+E001 are not allowed");
+  }
   for (char c : text) {
     auto u = static_cast<unsigned char>(c);
     if ((u < 0x20 && c != '\n' && c != '\r' && c != '\t') || u == 0x7F) {
@@ -48,13 +53,10 @@ absl::Status CheckScore(const std::optional<int>& value, absl::string_view field
 
 bool ValidTimestamp(const google::protobuf::Timestamp& t) {
   return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
-         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
-         t.nanos() <= 999999999;
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 && t.nanos() <= 999999999;
 }
 
-std::string KindName(v1::EntryKind kind) {
-  return Strip(v1::EntryKind_Name(kind), "ENTRY_KIND_");
-}
+std::string KindName(v1::EntryKind kind) { return Strip(v1::EntryKind_Name(kind), "ENTRY_KIND_"); }
 v1::EntryKind KindFromName(absl::string_view name) {
   v1::EntryKind kind = v1::ENTRY_KIND_UNSPECIFIED;
   v1::EntryKind_Parse(absl::StrCat("ENTRY_KIND_", name), &kind);
@@ -174,8 +176,8 @@ absl::Status NormaliseEntry(v1::Entry& entry, const EntryContext& context) {
       return InvalidField("entry.scaling_scores.person",
                           absl::StrCat(Quote(score.person()), " is not among the subjects"));
     }
-    auto ids = ParseResourceName(score.person(), "entry.scaling_scores.person",
-                                 {"cases", "people"});
+    auto ids =
+        ParseResourceName(score.person(), "entry.scaling_scores.person", {"cases", "people"});
     if (!ids.ok()) return ids.status();
     if (people[(*ids)[1]] != "ADULT") {
       return InvalidField("entry.scaling_scores.person", "scaling scores are for adults");
@@ -201,10 +203,9 @@ absl::Status NormaliseEntry(v1::Entry& entry, const EntryContext& context) {
         !s.ok())
       return s;
   }
-  std::sort(entry.mutable_scaling_scores()->begin(), entry.mutable_scaling_scores()->end(),
-            [](const v1::ScalingScore& a, const v1::ScalingScore& b) {
-              return a.person() < b.person();
-            });
+  std::sort(
+      entry.mutable_scaling_scores()->begin(), entry.mutable_scaling_scores()->end(),
+      [](const v1::ScalingScore& a, const v1::ScalingScore& b) { return a.person() < b.person(); });
   return absl::OkStatus();
 }
 
@@ -242,8 +243,8 @@ absl::Status ApplyEntryMask(const v1::Entry& update, const google::protobuf::Fie
 absl::Status CheckReason(absl::string_view reason, absl::string_view field) {
   size_t size = absl::StripAsciiWhitespace(reason).size();
   if (size < kMinReason || reason.size() > kMaxReason) {
-    return InvalidField(field, absl::StrCat("give a reason of ", kMinReason, " to ", kMaxReason,
-                                            " characters"));
+    return InvalidField(
+        field, absl::StrCat("give a reason of ", kMinReason, " to ", kMaxReason, " characters"));
   }
   return absl::OkStatus();
 }
@@ -274,8 +275,7 @@ absl::Status CheckCanSignOff(const v1::Entry& entry, absl::string_view actor, bo
     return absl::PermissionDeniedError("only a manager of the case's team signs off entries");
   }
   if (entry.author() == actor) {
-    return absl::PermissionDeniedError(
-        "an entry is signed off by a manager other than its author");
+    return absl::PermissionDeniedError("an entry is signed off by a manager other than its author");
   }
   if (entry.state() == v1::ENTRY_STATE_DRAFT) {
     return absl::FailedPreconditionError(
@@ -375,7 +375,10 @@ std::string HtmlEscape(absl::string_view text) {
   return out;
 }
 
-Snippet ParseHeadline(absl::string_view headline) {
+Snippet ParseHeadline(absl::string_view raw) {
+  // Search parses '<' and '>' as U+E000 and U+E001 (see the migration): give them back.
+  std::string headline =
+      absl::StrReplaceAll(raw, {{kLessThanStandIn, "<"}, {kGreaterThanStandIn, ">"}});
   Snippet snippet;
   int start = -1;
   for (char c : headline) {

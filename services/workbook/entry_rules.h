@@ -73,6 +73,10 @@ v1::EntryRevision RevisionOf(const v1::Entry& entry, absl::string_view revised_b
 // left out).
 std::vector<v1::ScoreTrend> ScoreTrends(const std::vector<v1::ScorePoint>& points);
 
+// UTF-8 of U+E000 and U+E001, which stand for '<' and '>' in full-text parsing.
+inline constexpr char kLessThanStandIn[] = "\xEE\x80\x80";
+inline constexpr char kGreaterThanStandIn[] = "\xEE\x80\x81";
+
 // ts_headline output with matches between '\x01' and '\x02': the plain snippet, the highlight
 // ranges in it, and the HTML form with <mark>.
 struct Snippet {

@@ -508,18 +508,26 @@ TEST(ParseHeadlineTest, NoMatchesGivesThePlainText) {
 }
 
 TEST(ParseHeadlineTest, ACutOffMatchIsClosedAndHighlightedToTheEnd) {
-  Snippet s = ParseHeadline("before \x01" "cut off");
+  Snippet s = ParseHeadline(
+      "before \x01"
+      "cut off");
   EXPECT_EQ(s.text, "before cut off");
   EXPECT_EQ(s.html, "before <mark>cut off</mark>");
   // The highlights say the same as the <mark>s.
   EXPECT_THAT(s.highlights, ElementsAre(Pair(7, 7)));
   // A stray end marker closes nothing; a start inside a match opens nothing: the HTML stays
   // balanced.
-  Snippet stray = ParseHeadline("a\x02" "b");
+  Snippet stray = ParseHeadline(
+      "a\x02"
+      "b");
   EXPECT_EQ(stray.text, "ab");
   EXPECT_EQ(stray.html, "ab");
   EXPECT_TRUE(stray.highlights.empty());
-  Snippet nested = ParseHeadline("\x01" "a\x01" "b\x02" "c");
+  Snippet nested = ParseHeadline(
+      "\x01"
+      "a\x01"
+      "b\x02"
+      "c");
   EXPECT_EQ(nested.text, "abc");
   EXPECT_EQ(nested.html, "<mark>ab</mark>c");
   EXPECT_THAT(nested.highlights, ElementsAre(Pair(0, 2)));

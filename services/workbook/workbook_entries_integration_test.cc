@@ -57,8 +57,8 @@ TEST_F(WorkbookTest, AnEntryGoesFromDraftToFinalToSignedOff) {
 
 TEST_F(WorkbookTest, ACorrectionIsANewRevisionAndTheOldWordsStay) {
   Family family = NewFamily();
-  wv1::Entry first = Record(kLead, family.c.name(),
-                            Note("Visit", "Mother said she had moved to 12 Acacia Road."));
+  wv1::Entry first =
+      Record(kLead, family.c.name(), Note("Visit", "Mother said she had moved to 12 Acacia Road."));
   wv1::Entry signed_off;
   ASSERT_TRUE(SignOff(kManager, first, &signed_off).ok());
 
@@ -90,8 +90,8 @@ TEST_F(WorkbookTest, ACorrectionIsANewRevisionAndTheOldWordsStay) {
             grpc::StatusCode::ABORTED);
   correct.set_reason("short");
   *correct.mutable_entry() = corrected;
-  EXPECT_TRUE(InvalidNaming(
-      workbook_->CorrectEntry(ContextFor(kLead).get(), correct, &read), "reason"));
+  EXPECT_TRUE(
+      InvalidNaming(workbook_->CorrectEntry(ContextFor(kLead).get(), correct, &read), "reason"));
   // Another worker on the case may not correct the lead's entry.
   correct.set_reason("I think this is wrong and should be changed");
   correct.mutable_entry()->set_text("something else");
@@ -144,9 +144,8 @@ TEST_F(WorkbookTest, ADraftIsEditedByItsAuthorWithTheEtag) {
   // Bad masks.
   update.mutable_entry()->set_etag(updated.etag());
   update.mutable_update_mask()->set_paths(0, "author");
-  EXPECT_TRUE(
-      InvalidNaming(workbook_->UpdateEntry(ContextFor(kLead).get(), update, &updated),
-                    "update_mask"));
+  EXPECT_TRUE(InvalidNaming(workbook_->UpdateEntry(ContextFor(kLead).get(), update, &updated),
+                            "update_mask"));
 }
 
 TEST_F(WorkbookTest, CreateWithTheSameRequestIdReturnsTheFirstEntry) {
@@ -176,8 +175,7 @@ TEST_F(WorkbookTest, BadEntriesAreRefusedNamingTheField) {
       {"entry.subjects", [](wv1::Entry& e) { e.add_subjects("not a name"); }},
       {"entry.module", [](wv1::Entry& e) { e.set_module(9); }},
       {"entry.module", [](wv1::Entry& e) { e.set_kind(wv1::ENTRY_KIND_MODULE_SESSION); }},
-      {"entry.sealed_for_roles",
-       [](wv1::Entry& e) { e.set_visibility(wv1::VISIBILITY_SEALED); }},
+      {"entry.sealed_for_roles", [](wv1::Entry& e) { e.set_visibility(wv1::VISIBILITY_SEALED); }},
       {"entry.sealed_for_roles",
        [](wv1::Entry& e) {
          e.add_sealed_for_roles(cv1::FAMILY_SAFEGUARDING_ROLE_LEAD_SOCIAL_WORKER);
@@ -275,13 +273,13 @@ TEST_F(WorkbookTest, FinalisingAndSigningOffPublishEvents) {
   pqxx::connection conn(workbook_server_.database().admin_url());
   pqxx::read_transaction tx(conn);
   std::vector<std::string> types;
-  for (const auto& row :
-       tx.exec("SELECT type FROM workbook.outbox WHERE case_key = " +
-               tx.quote(family.c.name()) + " ORDER BY sequence")) {
+  for (const auto& row : tx.exec("SELECT type FROM workbook.outbox WHERE case_key = " +
+                                 tx.quote(family.c.name()) + " ORDER BY sequence")) {
     types.push_back(row[0].as<std::string>());
   }
-  EXPECT_THAT(types, ElementsAre("fs.events.v1.EntryFinalised", "fs.events.v1.ModuleSessionRecorded",
-                                 "fs.events.v1.EntrySignedOff"));
+  EXPECT_THAT(types,
+              ElementsAre("fs.events.v1.EntryFinalised", "fs.events.v1.ModuleSessionRecorded",
+                          "fs.events.v1.EntrySignedOff"));
 }
 
 }  // namespace

@@ -50,8 +50,9 @@ absl::Status ApplyCaseEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
     case ev::EventEnvelope::kAllocationStarted: {
       const auto& a = event.allocation_started();
       if (a.allocation().empty() || a.practitioner().empty() || a.role().empty()) {
-        return absl::InvalidArgumentError("AllocationStarted without allocation, practitioner "
-                                          "or role");
+        return absl::InvalidArgumentError(
+            "AllocationStarted without allocation, practitioner "
+            "or role");
       }
       WorkbookStore::StartAllocation(tx, LastSegment(a.allocation()), case_id, a.practitioner(),
                                      a.role());

@@ -5,9 +5,8 @@
 // projection by hand.
 #pragma once
 
-#include <google/protobuf/util/time_util.h>
-
 #include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
 
 #include "absl/time/clock.h"
 #include "common/events.h"
@@ -84,8 +83,7 @@ class WorkbookTest : public ::fs::cases::CaseRecordsTest {
     family.child = NewChild(family.c).name();
     family.mother = AddPerson(family.c, Adult("Anna", "O'Brien")).person().name();
     family.father = AddPerson(family.c, Adult("Mark", "O'Brien")).person().name();
-    for (const auto& [who, role] :
-         std::vector<std::pair<As, cv1::FamilySafeguardingRole>>{
+    for (const auto& [who, role] : std::vector<std::pair<As, cv1::FamilySafeguardingRole>>{
              {kVictimWorker, cv1::FAMILY_SAFEGUARDING_ROLE_DA_VICTIM_WORKER},
              {kPerpetratorWorker, cv1::FAMILY_SAFEGUARDING_ROLE_DA_PERPETRATOR_WORKER},
              {kAssessor, cv1::FAMILY_SAFEGUARDING_ROLE_PARENTING_ASSESSOR},

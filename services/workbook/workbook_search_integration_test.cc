@@ -149,6 +149,24 @@ TEST_F(WorkbookSearchTest, SnippetsHighlightTheMatchesAndEscapeTheText) {
   EXPECT_EQ(stripped.find('<'), std::string::npos) << html;
 }
 
+// PostgreSQL's parser takes "<not safe>" for an HTML tag and drops it; in a safeguarding note
+// that reverses the meaning. The words stay searchable and the snippet shows them as written.
+TEST_F(WorkbookSearchTest, WordsInAngleBracketsAreSearchableAndKeptInSnippets) {
+  Family family = NewFamily();
+  const std::string& c = family.c.name();
+  std::string name = Put(c, "Nursery", "Dad said the nursery is <not safe> for Zoe");
+  EXPECT_EQ(Found(kLead, c, "safe"), (std::vector<std::string>{name}));
+  wv1::SearchEntriesResponse response;
+  ASSERT_TRUE(Search(kLead, c, "nursery", &response).ok());
+  ASSERT_EQ(response.results_size(), 1);
+  EXPECT_THAT(response.results(0).snippet(), HasSubstr("nursery is <not safe"));
+  EXPECT_THAT(response.results(0).snippet_html(), HasSubstr("is &lt;not safe"));
+  // The stand-in characters themselves are refused in entries.
+  wv1::Entry out;
+  EXPECT_TRUE(InvalidNaming(Create(kLead, c, Note("Note", "odd \xEE\x80\x80 char"), &out),
+                            "entry.text"));
+}
+
 TEST_F(WorkbookSearchTest, AStemmedMatchIsHighlightedAsWritten) {
   Family family = NewFamily();
   std::string name = Put(family.c.name(), "Contact", "Grandmother visited; she visits weekly.");

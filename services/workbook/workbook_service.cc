@@ -175,7 +175,8 @@ std::string FilterWords(const ChronologyFilter& filter) {
   if (filter.after_micros) words.push_back(absl::StrCat("from ", day(filter.after_micros), " UTC"));
   if (filter.before_micros)
     words.push_back(absl::StrCat("before ", day(filter.before_micros), " UTC"));
-  if (!filter.kinds.empty()) words.push_back(absl::StrCat("kinds ", absl::StrJoin(filter.kinds, ", ")));
+  if (!filter.kinds.empty())
+    words.push_back(absl::StrCat("kinds ", absl::StrJoin(filter.kinds, ", ")));
   if (!filter.entry_kinds.empty()) {
     words.push_back(absl::StrCat("entry kinds ", absl::StrJoin(filter.entry_kinds, ", ")));
   }
@@ -321,11 +322,11 @@ grpc::Status WorkbookServiceImpl::ListEntries(grpc::ServerContext* context,
           if (!person.ok()) return person.status();
           filter.subject = (*person)[1];
         }
-        auto after = OptionalMicros(request->occur_after(), request->has_occur_after(),
-                                    "occur_after");
+        auto after =
+            OptionalMicros(request->occur_after(), request->has_occur_after(), "occur_after");
         if (!after.ok()) return after.status();
-        auto before = OptionalMicros(request->occur_before(), request->has_occur_before(),
-                                     "occur_before");
+        auto before =
+            OptionalMicros(request->occur_before(), request->has_occur_before(), "occur_before");
         if (!before.ok()) return before.status();
         filter.after_micros = *after;
         filter.before_micros = *before;
@@ -377,31 +378,33 @@ grpc::Status WorkbookServiceImpl::UpdateEntry(grpc::ServerContext* context,
 grpc::Status WorkbookServiceImpl::FinaliseEntry(grpc::ServerContext* context,
                                                 const v1::FinaliseEntryRequest* request,
                                                 v1::Entry* response) {
-  return runner_.Run(
-      context, "FinaliseEntry", request->name(), response,
-      [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
-        auto ids = ParseResourceName(request->name(), "name", {"cases", "entries"});
-        if (!ids.ok()) return ids.status();
-        auto access = OpenCase(tx, caller, (*ids)[0], CaseIntent::kWrite, event);
-        if (!access.ok()) return access.status();
-        auto entry = LoadEntry(tx, *access, (*ids)[1], true);
-        if (!entry.ok()) return entry.status();
-        if (auto s = CheckCanFinalise(*entry, caller.principal.id); !s.ok()) return s;
-        if (auto s = CheckEtag(request->etag(), entry->etag(), "etag"); !s.ok()) return s;
-        // People may have left the case since the draft began: check the content again.
-        v1::Entry final_entry = *entry;
-        if (auto s = NormaliseEntry(final_entry,
-                                    ContextFor(tx, access->row.id,
-                                               static_cast<int>(module_titles_.size())));
-            !s.ok()) {
-          return s;
-        }
-        final_entry.set_revision(1);
-        WorkbookStore::WriteRevision(tx, final_entry, caller.principal.id, "");
-        *response = *WorkbookStore::FindEntry(tx, access->row.id, (*ids)[1], false);
-        PublishEntryFinalised(tx, *response);
-        return absl::OkStatus();
-      });
+  return runner_.Run(context, "FinaliseEntry", request->name(), response,
+                     [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
+                       auto ids = ParseResourceName(request->name(), "name", {"cases", "entries"});
+                       if (!ids.ok()) return ids.status();
+                       auto access = OpenCase(tx, caller, (*ids)[0], CaseIntent::kWrite, event);
+                       if (!access.ok()) return access.status();
+                       auto entry = LoadEntry(tx, *access, (*ids)[1], true);
+                       if (!entry.ok()) return entry.status();
+                       if (auto s = CheckCanFinalise(*entry, caller.principal.id); !s.ok())
+                         return s;
+                       if (auto s = CheckEtag(request->etag(), entry->etag(), "etag"); !s.ok())
+                         return s;
+                       // People may have left the case since the draft began: check the content
+                       // again.
+                       v1::Entry final_entry = *entry;
+                       if (auto s = NormaliseEntry(
+                               final_entry, ContextFor(tx, access->row.id,
+                                                       static_cast<int>(module_titles_.size())));
+                           !s.ok()) {
+                         return s;
+                       }
+                       final_entry.set_revision(1);
+                       WorkbookStore::WriteRevision(tx, final_entry, caller.principal.id, "");
+                       *response = *WorkbookStore::FindEntry(tx, access->row.id, (*ids)[1], false);
+                       PublishEntryFinalised(tx, *response);
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status WorkbookServiceImpl::SignOffEntry(grpc::ServerContext* context,
@@ -447,13 +450,11 @@ grpc::Status WorkbookServiceImpl::CorrectEntry(grpc::ServerContext* context,
           return s;
         }
         v1::Entry corrected = *entry;
-        if (auto s = ApplyEntryMask(request->entry(), request->update_mask(), corrected);
-            !s.ok()) {
+        if (auto s = ApplyEntryMask(request->entry(), request->update_mask(), corrected); !s.ok()) {
           return s;
         }
-        if (auto s = NormaliseEntry(corrected,
-                                    ContextFor(tx, access->row.id,
-                                               static_cast<int>(module_titles_.size())));
+        if (auto s = NormaliseEntry(
+                corrected, ContextFor(tx, access->row.id, static_cast<int>(module_titles_.size())));
             !s.ok()) {
           return s;
         }
@@ -522,10 +523,10 @@ grpc::Status WorkbookServiceImpl::GetChronology(grpc::ServerContext* context,
       context, "GetChronology", request->parent(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
         std::string case_id;
-        auto filter = ParseChronologyFilter(
-            tx, request->parent(), request->occur_after(), request->has_occur_after(),
-            request->occur_before(), request->has_occur_before(), request->kinds(),
-            request->entry_kinds(), &case_id);
+        auto filter = ParseChronologyFilter(tx, request->parent(), request->occur_after(),
+                                            request->has_occur_after(), request->occur_before(),
+                                            request->has_occur_before(), request->kinds(),
+                                            request->entry_kinds(), &case_id);
         if (!filter.ok()) return filter.status();
         auto size = PageSize(request->page_size());
         if (!size.ok()) return size.status();
@@ -556,16 +557,16 @@ grpc::Status WorkbookServiceImpl::ExportChronology(grpc::ServerContext* context,
           return InvalidField("format", "HTML is the format offered");
         }
         std::string case_id;
-        auto filter = ParseChronologyFilter(
-            tx, request->parent(), request->occur_after(), request->has_occur_after(),
-            request->occur_before(), request->has_occur_before(), request->kinds(),
-            request->entry_kinds(), &case_id);
+        auto filter = ParseChronologyFilter(tx, request->parent(), request->occur_after(),
+                                            request->has_occur_after(), request->occur_before(),
+                                            request->has_occur_before(), request->kinds(),
+                                            request->entry_kinds(), &case_id);
         if (!filter.ok()) return filter.status();
         auto access = OpenCase(tx, caller, case_id, CaseIntent::kRead, event);
         if (!access.ok()) return access.status();
         if (auto s = CheckPersonOnCase(tx, case_id, filter->person); !s.ok()) return s;
-        auto items = WorkbookStore::Chronology(tx, case_id, access->viewer, *filter, 0,
-                                               kMaxExportItems + 1);
+        auto items =
+            WorkbookStore::Chronology(tx, case_id, access->viewer, *filter, 0, kMaxExportItems + 1);
         if (items.total > kMaxExportItems) {
           return absl::FailedPreconditionError(
               absl::StrCat("the chronology has ", items.total, " items; export at most ",
@@ -579,7 +580,8 @@ grpc::Status WorkbookServiceImpl::ExportChronology(grpc::ServerContext* context,
         document.items = std::move(items.items);
         response->set_content(RenderChronologyHtml(document));
         response->set_content_type("text/html; charset=utf-8");
-        std::string who = filter->person.empty() ? case_id : absl::StrCat(case_id, "-", filter->person);
+        std::string who =
+            filter->person.empty() ? case_id : absl::StrCat(case_id, "-", filter->person);
         response->set_filename(absl::StrCat(
             "chronology-", who, "-",
             absl::FormatTime("%Y%m%d", document.generated_at, absl::UTCTimeZone()), ".html"));
@@ -631,8 +633,8 @@ grpc::Status WorkbookServiceImpl::CreateParentingAssessment(
                 EarlierCreate(tx, caller, "CreateParentingAssessment", request->request_id())) {
           id = *first;
         } else {
-          auto person = ParseResourceName(given.person(), "parenting_assessment.person",
-                                          {"cases", "people"});
+          auto person =
+              ParseResourceName(given.person(), "parenting_assessment.person", {"cases", "people"});
           if (!person.ok()) return person.status();
           bool adult = false;
           for (const auto& [pid, kind] : WorkbookStore::People(tx, access->row.id)) {
@@ -680,26 +682,25 @@ grpc::Status WorkbookServiceImpl::GetParentingAssessment(
 grpc::Status WorkbookServiceImpl::ListParentingAssessments(
     grpc::ServerContext* context, const v1::ListParentingAssessmentsRequest* request,
     v1::ListParentingAssessmentsResponse* response) {
-  return runner_.Run(
-      context, "ListParentingAssessments", request->parent(), response,
-      [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
-        auto ids = ParseResourceName(request->parent(), "parent", {"cases"});
-        if (!ids.ok()) return ids.status();
-        auto page = ParsePage(request->page_size(), request->page_token());
-        if (!page.ok()) return page.status();
-        auto access = OpenCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
-        if (!access.ok()) return access.status();
-        auto listed =
-            WorkbookStore::ListAssessments(tx, access->row.id, page->after, page->size + 1);
-        bool more = static_cast<int>(listed.size()) > page->size;
-        if (more) listed.pop_back();
-        for (auto& [assessment, key] : listed) {
-          Complete(tx, access->row.id, module_titles_, assessment, false);
-          *response->add_parenting_assessments() = std::move(assessment);
-        }
-        if (more) response->set_next_page_token(PageToken(listed.back().second));
-        return absl::OkStatus();
-      });
+  return runner_.Run(context, "ListParentingAssessments", request->parent(), response,
+                     [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
+                       auto ids = ParseResourceName(request->parent(), "parent", {"cases"});
+                       if (!ids.ok()) return ids.status();
+                       auto page = ParsePage(request->page_size(), request->page_token());
+                       if (!page.ok()) return page.status();
+                       auto access = OpenCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
+                       if (!access.ok()) return access.status();
+                       auto listed = WorkbookStore::ListAssessments(tx, access->row.id, page->after,
+                                                                    page->size + 1);
+                       bool more = static_cast<int>(listed.size()) > page->size;
+                       if (more) listed.pop_back();
+                       for (auto& [assessment, key] : listed) {
+                         Complete(tx, access->row.id, module_titles_, assessment, false);
+                         *response->add_parenting_assessments() = std::move(assessment);
+                       }
+                       if (more) response->set_next_page_token(PageToken(listed.back().second));
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status WorkbookServiceImpl::UpdateParentingAssessment(
@@ -722,8 +723,7 @@ grpc::Status WorkbookServiceImpl::UpdateParentingAssessment(
           return absl::FailedPreconditionError(
               "the assessment is signed off; revise it with a reason first");
         }
-        if (auto s = CheckEtag(given.etag(), found->etag(), "parenting_assessment.etag");
-            !s.ok()) {
+        if (auto s = CheckEtag(given.etag(), found->etag(), "parenting_assessment.etag"); !s.ok()) {
           return s;
         }
         if (request->update_mask().paths_size() == 0) {
@@ -736,9 +736,9 @@ grpc::Status WorkbookServiceImpl::UpdateParentingAssessment(
           } else if (path == "conclusion") {
             changed.set_conclusion(given.conclusion());
           } else {
-            return InvalidField("update_mask",
-                                absl::StrCat(Quote(path), " cannot be changed (analysis, "
-                                                          "conclusion)"));
+            return InvalidField("update_mask", absl::StrCat(Quote(path),
+                                                            " cannot be changed (analysis, "
+                                                            "conclusion)"));
           }
         }
         if (auto s = CheckText(changed.analysis(), "parenting_assessment.analysis",

@@ -154,15 +154,15 @@ v1::Entry RowToEntry(const pqxx::row& r, int first = 0) {
 // Entry filters of ListEntries: $5 kinds, $6 state, $7 module, $8 subject, $9 after, $10
 // before, $11 author (viewer $2, managed teams $3, perpetrator flag $4, case $1).
 const std::string& ListWhere() {
-  static const std::string where = absl::StrCat(
-      "FROM entries e WHERE e.case_id = $1 AND ", Visible(2, 3, 4),
-      " AND ($5::text[] = '{}' OR e.kind = ANY ($5::text[]))"
-      " AND ($6 = '' OR e.state = $6)"
-      " AND ($7::integer = 0 OR e.module = $7)"
-      " AND ($8 = '' OR $8 = ANY (e.subjects))"
-      " AND ($9::bigint = 0 OR e.occur_time >= to_timestamp($9 / 1000000.0))"
-      " AND ($10::bigint = 0 OR e.occur_time < to_timestamp($10 / 1000000.0))"
-      " AND ($11 = '' OR e.author = $11)");
+  static const std::string where =
+      absl::StrCat("FROM entries e WHERE e.case_id = $1 AND ", Visible(2, 3, 4),
+                   " AND ($5::text[] = '{}' OR e.kind = ANY ($5::text[]))"
+                   " AND ($6 = '' OR e.state = $6)"
+                   " AND ($7::integer = 0 OR e.module = $7)"
+                   " AND ($8 = '' OR $8 = ANY (e.subjects))"
+                   " AND ($9::bigint = 0 OR e.occur_time >= to_timestamp($9 / 1000000.0))"
+                   " AND ($10::bigint = 0 OR e.occur_time < to_timestamp($10 / 1000000.0))"
+                   " AND ($11 = '' OR e.author = $11)");
   return where;
 }
 
@@ -317,12 +317,13 @@ std::vector<PreparedStatement> WorkbookStore::Statements() {
                                        "OFFSET $13")},
       {"wb_count_entries", absl::StrCat("SELECT count(*) ", ListWhere())},
       {"wb_search",
-       absl::StrCat("SELECT ", EntryColumns(),
-                    ", ts_rank_cd(e.search, q), ts_headline('english', e.title || E'\\n' || "
-                    "e.body, q, $6) ",
-                    SearchWhere(),
-                    " ORDER BY ts_rank_cd(e.search, q) DESC, e.occur_time DESC, e.seq DESC "
-                    "LIMIT $7 OFFSET $8")},
+       absl::StrCat(
+           "SELECT ", EntryColumns(),
+           ", ts_rank_cd(e.search, q), ts_headline('english', translate(e.title || E'\\n' || "
+           "e.body, '<>', U&'\\E000\\E001'), q, $6) ",
+           SearchWhere(),
+           " ORDER BY ts_rank_cd(e.search, q) DESC, e.occur_time DESC, e.seq DESC "
+           "LIMIT $7 OFFSET $8")},
       {"wb_count_search", absl::StrCat("SELECT count(*) ", SearchWhere())},
       {"wb_chronology",
        absl::StrCat("SELECT * FROM (", ChronologyUnion(),
@@ -445,8 +446,8 @@ std::vector<std::string> WorkbookStore::AllocatedRoles(pqxx::work& tx, const std
   return roles;
 }
 
-std::vector<std::pair<std::string, std::string>> WorkbookStore::People(
-    pqxx::work& tx, const std::string& case_id) {
+std::vector<std::pair<std::string, std::string>> WorkbookStore::People(pqxx::work& tx,
+                                                                       const std::string& case_id) {
   std::vector<std::pair<std::string, std::string>> people;
   for (const auto& row : tx.exec_prepared("wb_people", case_id)) {
     people.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
@@ -458,10 +459,10 @@ std::vector<std::pair<std::string, std::string>> WorkbookStore::People(
 
 std::string WorkbookStore::InsertEntry(pqxx::work& tx, const std::string& case_id,
                                        const v1::Entry& e, const std::string& author) {
-  auto row = tx.exec_prepared1(
-      "wb_insert_entry", case_id, KindName(e.kind()), VisibilityName(e.visibility()),
-      ArrayLiteral(SealedRoleNames(e)), author, ToMicros(e.occur_time()), e.module(),
-      e.significant(), ArrayLiteral(SubjectIds(e)), ScoresJson(e), e.title(), e.text());
+  auto row = tx.exec_prepared1("wb_insert_entry", case_id, KindName(e.kind()),
+                               VisibilityName(e.visibility()), ArrayLiteral(SealedRoleNames(e)),
+                               author, ToMicros(e.occur_time()), e.module(), e.significant(),
+                               ArrayLiteral(SubjectIds(e)), ScoresJson(e), e.title(), e.text());
   return row[0].as<std::string>();
 }
 
@@ -494,8 +495,7 @@ void WorkbookStore::WriteRevision(pqxx::work& tx, const v1::Entry& e, const std:
   tx.exec_prepared0("wb_write_revision_entry", id, KindName(e.kind()),
                     VisibilityName(e.visibility()), ArrayLiteral(SealedRoleNames(e)),
                     ToMicros(e.occur_time()), e.module(), e.significant(),
-                    ArrayLiteral(SubjectIds(e)), ScoresJson(e), e.title(), e.text(),
-                    e.revision());
+                    ArrayLiteral(SubjectIds(e)), ScoresJson(e), e.title(), e.text(), e.revision());
   v1::EntryRevision content = RevisionOf(e, revised_by, reason);
   tx.exec_prepared0("wb_insert_revision", id, e.revision(), revised_by, reason, ToJson(content));
 }
@@ -506,8 +506,7 @@ void WorkbookStore::SignOff(pqxx::work& tx, const std::string& entry_id, int rev
   tx.exec_prepared0("wb_sign_off_revision", entry_id, revision, by);
 }
 
-std::vector<v1::EntryRevision> WorkbookStore::History(pqxx::work& tx,
-                                                      const std::string& entry_id) {
+std::vector<v1::EntryRevision> WorkbookStore::History(pqxx::work& tx, const std::string& entry_id) {
   std::vector<v1::EntryRevision> history;
   for (const auto& r : tx.exec_prepared("wb_history", entry_id)) {
     v1::EntryRevision revision = FromJson<v1::EntryRevision>(r[4].as<std::string>());
@@ -534,11 +533,11 @@ Counted<v1::Entry> WorkbookStore::ListEntries(pqxx::work& tx, const std::string&
                         filter.before_micros, filter.author, limit, offset)) {
     out.items.push_back(RowToEntry(row));
   }
-  out.total = tx.exec_prepared1("wb_count_entries", case_id, viewer.id, managed,
-                                viewer.perpetrator_worker, kinds, filter.state, filter.module,
-                                filter.subject, filter.after_micros, filter.before_micros,
-                                filter.author)[0]
-                  .as<int>();
+  out.total =
+      tx.exec_prepared1("wb_count_entries", case_id, viewer.id, managed, viewer.perpetrator_worker,
+                        kinds, filter.state, filter.module, filter.subject, filter.after_micros,
+                        filter.before_micros, filter.author)[0]
+          .as<int>();
   return out;
 }
 
@@ -551,9 +550,9 @@ Counted<WorkbookStore::SearchHit> WorkbookStore::Search(pqxx::work& tx, const st
       "FragmentDelimiter=\" ... \"";
   Counted<SearchHit> out;
   std::string managed = ArrayLiteral(viewer.managed_teams);
-  for (const auto& row : tx.exec_prepared("wb_search", query, viewer.id, managed,
-                                          viewer.perpetrator_worker, case_id, kHeadline, limit,
-                                          offset)) {
+  for (const auto& row :
+       tx.exec_prepared("wb_search", query, viewer.id, managed, viewer.perpetrator_worker, case_id,
+                        kHeadline, limit, offset)) {
     SearchHit hit;
     hit.entry = RowToEntry(row);
     hit.rank = row[kEntryColumnCount].as<float>();
@@ -574,10 +573,9 @@ Counted<v1::ChronologyItem> WorkbookStore::Chronology(pqxx::work& tx, const std:
   std::string managed = ArrayLiteral(viewer.managed_teams);
   std::string kinds = ArrayLiteral(filter.kinds);
   std::string entry_kinds = ArrayLiteral(filter.entry_kinds);
-  for (const auto& r :
-       tx.exec_prepared("wb_chronology", case_id, viewer.id, managed, viewer.perpetrator_worker,
-                        filter.person, kinds, entry_kinds, filter.after_micros,
-                        filter.before_micros, limit, offset)) {
+  for (const auto& r : tx.exec_prepared(
+           "wb_chronology", case_id, viewer.id, managed, viewer.perpetrator_worker, filter.person,
+           kinds, entry_kinds, filter.after_micros, filter.before_micros, limit, offset)) {
     v1::ChronologyItem item;
     item.set_kind(ChronologyKindFromName(r[0].as<std::string>()));
     if (item.kind() == v1::CHRONOLOGY_ITEM_KIND_ENTRY) {
@@ -623,8 +621,8 @@ std::optional<v1::ParentingAssessment> WorkbookStore::FindAssessment(pqxx::work&
                                                                      const std::string& id,
                                                                      bool lock) {
   if (!IsUuid(id)) return std::nullopt;
-  auto rows = tx.exec_prepared(lock ? "wb_find_assessment_for_update" : "wb_find_assessment",
-                               case_id, id);
+  auto rows =
+      tx.exec_prepared(lock ? "wb_find_assessment_for_update" : "wb_find_assessment", case_id, id);
   if (rows.empty()) return std::nullopt;
   return RowToAssessment(rows[0]);
 }

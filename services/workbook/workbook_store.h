@@ -40,9 +40,9 @@ struct EntryFilter {
 };
 
 struct ChronologyFilter {
-  std::string person;                     // person id; "" the whole family
-  std::vector<std::string> kinds;         // chronology kind names; empty: all
-  std::vector<std::string> entry_kinds;   // entry kind names; empty: all
+  std::string person;                    // person id; "" the whole family
+  std::vector<std::string> kinds;        // chronology kind names; empty: all
+  std::vector<std::string> entry_kinds;  // entry kind names; empty: all
   int64_t after_micros = 0;
   int64_t before_micros = 0;
 };
@@ -84,8 +84,8 @@ class WorkbookStore {
 
   // ---- Entries ----
   // Inserts a draft; returns its id.
-  static std::string InsertEntry(pqxx::work& tx, const std::string& case_id,
-                                 const v1::Entry& entry, const std::string& author);
+  static std::string InsertEntry(pqxx::work& tx, const std::string& case_id, const v1::Entry& entry,
+                                 const std::string& author);
   // The entry whatever its visibility (callers decide with EntryVisible).
   static std::optional<v1::Entry> FindEntry(pqxx::work& tx, const std::string& case_id,
                                             const std::string& entry_id, bool lock);
@@ -101,8 +101,8 @@ class WorkbookStore {
   static std::vector<v1::EntryRevision> History(pqxx::work& tx, const std::string& entry_id);
 
   static Counted<v1::Entry> ListEntries(pqxx::work& tx, const std::string& case_id,
-                                        const Viewer& viewer, const EntryFilter& filter,
-                                        int offset, int limit);
+                                        const Viewer& viewer, const EntryFilter& filter, int offset,
+                                        int limit);
 
   struct SearchHit {
     v1::Entry entry;
@@ -110,9 +110,8 @@ class WorkbookStore {
     std::string headline;
   };
   // Within one case (case_id given) or every case the viewer is allocated to or manages.
-  static Counted<SearchHit> Search(pqxx::work& tx, const std::string& case_id,
-                                   const Viewer& viewer, const std::string& query, int offset,
-                                   int limit);
+  static Counted<SearchHit> Search(pqxx::work& tx, const std::string& case_id, const Viewer& viewer,
+                                   const std::string& query, int offset, int limit);
 
   static Counted<v1::ChronologyItem> Chronology(pqxx::work& tx, const std::string& case_id,
                                                 const Viewer& viewer,

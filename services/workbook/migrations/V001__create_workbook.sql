@@ -76,8 +76,12 @@ CREATE TABLE entries (
   sign_off_time timestamptz,
   update_time timestamptz NOT NULL DEFAULT now(),
   version bigint NOT NULL DEFAULT 1,
+  -- PostgreSQL's parser drops anything shaped like an HTML tag ("<not safe>"): angle brackets
+  -- become private-use characters (U+E000, U+E001; refused in entries) before parsing, so that
+  -- every word is searchable. Search snippets map them back.
   search tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')
+    setweight(to_tsvector('english', translate(title, '<>', U&'\E000\E001')), 'A') ||
+    setweight(to_tsvector('english', translate(body, '<>', U&'\E000\E001')), 'B')
   ) STORED
 );
 CREATE INDEX entries_case_time ON entries (case_id, occur_time DESC, seq DESC);
