@@ -24,7 +24,6 @@ std::string Quote(absl::string_view text) {
   return absl::StrCat("'", text.substr(0, end), "...'");
 }
 
-
 absl::Status CheckIdentifier(absl::string_view value, absl::string_view field) {
   if (value.empty()) return InvalidField(field, "required");
   if (value.size() > 128) return InvalidField(field, "at most 128 characters");

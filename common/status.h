@@ -23,7 +23,6 @@ std::string Quote(absl::string_view text);
 absl::Status CheckIdentifier(absl::string_view value, absl::string_view field);
 
 // Free text of at most `max` bytes; `required` refuses empty or blank text.
-absl::Status CheckText(absl::string_view value, absl::string_view field, size_t max,
-                       bool required);
+absl::Status CheckText(absl::string_view value, absl::string_view field, size_t max, bool required);
 
 }  // namespace fs

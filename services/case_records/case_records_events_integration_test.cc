@@ -154,8 +154,8 @@ TEST_F(CaseRecordsEventsTest, AMoveBetweenTeamsIsPublishedOnlyWhenTheTeamChanges
   move.mutable_case_()->set_etag(moved.etag());
   ASSERT_TRUE(cases_->UpdateCase(ContextFor(both).get(), move, &moved).ok());
   auto events = Outbox(c.name());
-  EXPECT_EQ(Types(events), (std::vector<std::string>{"CaseOpened", "AllocationStarted",
-                                                     "CaseTeamChanged"}));
+  EXPECT_EQ(Types(events),
+            (std::vector<std::string>{"CaseOpened", "AllocationStarted", "CaseTeamChanged"}));
   EXPECT_EQ(events.back().case_team_changed().from_team(), "team-a");
   EXPECT_EQ(events.back().case_team_changed().to_team(), "team-b");
 }

@@ -6,13 +6,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/case_access.h"
 #include "common/idempotency.h"
 #include "common/metrics.h"
 #include "common/nhs_number.h"
 #include "common/pagination.h"
 #include "common/resource_name.h"
 #include "common/status.h"
-#include "common/case_access.h"
 #include "services/case_records/case_events.h"
 #include "services/case_records/case_rules.h"
 #include "services/case_records/case_store.h"
@@ -22,7 +22,6 @@ namespace fs::cases {
 namespace {
 
 constexpr int kNhsAccessesShown = 25;
-
 
 std::string StateText(CaseState state) { return std::string(CaseStateName(state)); }
 

@@ -163,8 +163,8 @@ TEST_F(WorkbookSearchTest, WordsInAngleBracketsAreSearchableAndKeptInSnippets) {
   EXPECT_THAT(response.results(0).snippet_html(), HasSubstr("is &lt;not safe"));
   // The stand-in characters themselves are refused in entries.
   wv1::Entry out;
-  EXPECT_TRUE(InvalidNaming(Create(kLead, c, Note("Note", "odd \xEE\x80\x80 char"), &out),
-                            "entry.text"));
+  EXPECT_TRUE(
+      InvalidNaming(Create(kLead, c, Note("Note", "odd \xEE\x80\x80 char"), &out), "entry.text"));
 }
 
 TEST_F(WorkbookSearchTest, AStemmedMatchIsHighlightedAsWritten) {

@@ -276,20 +276,21 @@ grpc::Status WorkbookServiceImpl::CreateEntry(grpc::ServerContext* context,
 grpc::Status WorkbookServiceImpl::GetEntry(grpc::ServerContext* context,
                                            const v1::GetEntryRequest* request,
                                            v1::Entry* response) {
-  return runner_.Run(context, "GetEntry", request->name(), response,
-                     [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
-                       auto ids = ParseResourceName(request->name(), "name", {"cases", "entries"});
-                       if (!ids.ok()) return ids.status();
-                       auto access = OpenCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
-                       if (!access.ok()) return access.status();
-                       auto entry = LoadEntry(tx, *access, (*ids)[1], false);
-                       if (!entry.ok()) return entry.status();
-                       *response = *entry;
-                       for (auto& revision : WorkbookStore::History(tx, (*ids)[1])) {
-                         *response->add_history() = std::move(revision);
-                       }
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, "GetEntry", request->name(), response,
+      [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
+        auto ids = ParseResourceName(request->name(), "name", {"cases", "entries"});
+        if (!ids.ok()) return ids.status();
+        auto access = OpenCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
+        if (!access.ok()) return access.status();
+        auto entry = LoadEntry(tx, *access, (*ids)[1], false);
+        if (!entry.ok()) return entry.status();
+        *response = *entry;
+        for (auto& revision : WorkbookStore::History(tx, (*ids)[1], access->viewer)) {
+          *response->add_history() = std::move(revision);
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status WorkbookServiceImpl::ListEntries(grpc::ServerContext* context,

@@ -307,11 +307,20 @@ std::vector<PreparedStatement> WorkbookStore::Statements() {
       {"wb_sign_off_revision",
        "UPDATE entry_revisions SET signed_off_by = $3, sign_off_time = now() WHERE entry_id = "
        "$1::uuid AND revision = $2"},
+      // Each revision is shown only to whom its own visibility allows: a correction that
+      // widened an entry's visibility must not disclose what the earlier revision held back.
       {"wb_history",
-       absl::StrCat("SELECT revision, revised_by, ", Micros("revise_time"),
-                    ", reason, content::text, coalesce(signed_off_by, ''), ",
-                    Micros("sign_off_time"),
-                    " FROM entry_revisions WHERE entry_id = $1::uuid ORDER BY revision")},
+       absl::StrCat(
+           "SELECT r.revision, r.revised_by, ", Micros("r.revise_time"),
+           ", r.reason, r.content::text, coalesce(r.signed_off_by, ''), ",
+           Micros("r.sign_off_time"),
+           ", coalesce(entry_visible('FINAL', replace(r.content->>'visibility', 'VISIBILITY_', "
+           "''), "
+           "ARRAY(SELECT replace(role, 'FAMILY_SAFEGUARDING_ROLE_', '') FROM "
+           "jsonb_array_elements_text(coalesce(r.content->'sealedForRoles', '[]')) role), "
+           "e.author, $2, viewer_roles(e.case_id, $2, $3::text[]), $4), false) "
+           "FROM entry_revisions r JOIN entries e USING (entry_id) WHERE r.entry_id = $1::uuid "
+           "ORDER BY r.revision")},
       {"wb_list_entries", absl::StrCat("SELECT ", EntryColumns(), " ", ListWhere(),
                                        " ORDER BY e.occur_time DESC, e.seq DESC LIMIT $12 "
                                        "OFFSET $13")},
@@ -506,10 +515,18 @@ void WorkbookStore::SignOff(pqxx::work& tx, const std::string& entry_id, int rev
   tx.exec_prepared0("wb_sign_off_revision", entry_id, revision, by);
 }
 
-std::vector<v1::EntryRevision> WorkbookStore::History(pqxx::work& tx, const std::string& entry_id) {
+std::vector<v1::EntryRevision> WorkbookStore::History(pqxx::work& tx, const std::string& entry_id,
+                                                      const Viewer& viewer) {
   std::vector<v1::EntryRevision> history;
-  for (const auto& r : tx.exec_prepared("wb_history", entry_id)) {
-    v1::EntryRevision revision = FromJson<v1::EntryRevision>(r[4].as<std::string>());
+  for (const auto& r :
+       tx.exec_prepared("wb_history", entry_id, viewer.id, ArrayLiteral(viewer.managed_teams),
+                        viewer.perpetrator_worker)) {
+    v1::EntryRevision revision;
+    if (r[7].as<bool>()) {
+      revision = FromJson<v1::EntryRevision>(r[4].as<std::string>());
+    } else {
+      revision.set_withheld(true);
+    }
     revision.set_revision(r[0].as<int>());
     revision.set_revised_by(r[1].as<std::string>());
     *revision.mutable_revise_time() = FromMicros(r[2].as<int64_t>());

@@ -98,7 +98,9 @@ class WorkbookStore {
                             const std::string& reason);
   static void SignOff(pqxx::work& tx, const std::string& entry_id, int revision,
                       const std::string& by);
-  static std::vector<v1::EntryRevision> History(pqxx::work& tx, const std::string& entry_id);
+  // Revisions oldest first; the content of one the viewer may not see is withheld.
+  static std::vector<v1::EntryRevision> History(pqxx::work& tx, const std::string& entry_id,
+                                                const Viewer& viewer);
 
   static Counted<v1::Entry> ListEntries(pqxx::work& tx, const std::string& case_id,
                                         const Viewer& viewer, const EntryFilter& filter, int offset,

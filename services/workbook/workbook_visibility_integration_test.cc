@@ -351,5 +351,40 @@ TEST_F(WorkbookVisibilityTest, ABreakGlassReadIsAuditedWithItsReasonAndAPlainRea
             2);
 }
 
+// A note that named a refuge was restricted; corrected to drop the address and shared with the
+// whole MDT. The perpetrator worker now reads the entry, but never the revision with the address.
+TEST_F(WorkbookVisibilityTest, AWidenedCorrectionWithholdsTheEarlierRestrictedRevision) {
+  Family family = NewFamily();
+  wv1::Entry note = Note("Safety plan", "Sarah is at the refuge on 12 Acacia Road.");
+  note.set_visibility(wv1::VISIBILITY_RESTRICTED_FROM_PERPETRATOR);
+  wv1::Entry first = Record(kVictimWorker, family.c.name(), note);
+  wv1::CorrectEntryRequest correct;
+  *correct.mutable_entry() = first;
+  correct.mutable_entry()->set_text("Sarah has moved to a refuge.");
+  correct.mutable_entry()->set_visibility(wv1::VISIBILITY_NORMAL);
+  correct.mutable_update_mask()->add_paths("text");
+  correct.mutable_update_mask()->add_paths("visibility");
+  correct.set_reason("Address removed so the whole MDT can read the plan");
+  wv1::Entry corrected;
+  auto status = workbook_->CorrectEntry(ContextFor(kVictimWorker).get(), correct, &corrected);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+
+  wv1::Entry read;
+  ASSERT_TRUE(Get(kPerpetratorWorker, first.name(), &read).ok());
+  EXPECT_EQ(read.text(), "Sarah has moved to a refuge.");
+  ASSERT_EQ(read.history_size(), 2);
+  EXPECT_TRUE(read.history(0).withheld());
+  EXPECT_EQ(read.history(0).text(), "");
+  EXPECT_EQ(read.history(0).revision(), 1);
+  EXPECT_EQ(read.SerializeAsString().find("Acacia"), std::string::npos);
+  EXPECT_FALSE(read.history(1).withheld());
+  EXPECT_EQ(read.history(1).text(), "Sarah has moved to a refuge.");
+  // The lead, who may see restricted entries, reads both revisions whole.
+  ASSERT_TRUE(Get(kLead, first.name(), &read).ok());
+  ASSERT_EQ(read.history_size(), 2);
+  EXPECT_FALSE(read.history(0).withheld());
+  EXPECT_EQ(read.history(0).text(), "Sarah is at the refuge on 12 Acacia Road.");
+}
+
 }  // namespace
 }  // namespace fs::workbook
