@@ -190,6 +190,32 @@ TEST_F(PoolTest, RetriesSerializationFailuresAndRollsBackErrors) {
   EXPECT_EQ(Count(db_.admin_url(), "SELECT count(*) FROM case_records.widgets WHERE id = 7"), 0);
 }
 
+// "Not now" from the database (a statement timeout, a read-only server after a failover) is
+// UNAVAILABLE, so that callers retry and event sinks redeliver; "not this" (a constraint or a
+// bad value) stays INTERNAL.
+TEST_F(PoolTest, TransientDatabaseRefusalsAreUnavailableOthersInternal) {
+  ConnectionPool::Options options = Options(1);
+  options.statement_timeout = absl::Milliseconds(200);
+  ConnectionPool pool(options, {});
+  auto timed_out = pool.Transact([](pqxx::work& tx) {
+    tx.exec("SELECT pg_sleep(2)");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(timed_out.code(), absl::StatusCode::kUnavailable) << timed_out;
+  auto read_only = pool.Transact([](pqxx::work& tx) {
+    tx.exec("SET TRANSACTION READ ONLY");
+    tx.exec("INSERT INTO widgets VALUES (1, 'a')");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(read_only.code(), absl::StatusCode::kUnavailable) << read_only;
+  auto bad_value = pool.Transact([](pqxx::work& tx) {
+    tx.exec("SELECT 1 / 0");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(bad_value.code(), absl::StatusCode::kInternal) << bad_value;
+  EXPECT_TRUE(pool.Ping().ok());
+}
+
 TEST_F(PoolTest, AuditChainHoldsUnderConcurrentWritersAndMatchesTheCppHash) {
   std::vector<PreparedStatement> statements = AuditStatements();
   ConnectionPool pool(Options(6), statements);

@@ -152,6 +152,21 @@ absl::Status ConnectionPool::WithConnection(
   return result;
 }
 
+namespace {
+
+// SQLSTATEs that say "not now" rather than "not this": a statement timeout or cancel, a server
+// shutting down or starting, a read-only server (after a failover), a lock not available, or
+// insufficient resources. Retrying later can succeed; the caller's request was not at fault.
+bool Transient(const std::string& sqlstate) {
+  static const char* const kTransient[] = {"57014", "57P01", "57P02", "57P03", "25006", "55P03"};
+  for (const char* state : kTransient) {
+    if (sqlstate == state) return true;
+  }
+  return sqlstate.rfind("53", 0) == 0;  // class 53: insufficient resources
+}
+
+}  // namespace
+
 absl::Status ConnectionPool::Transact(const std::function<absl::Status(pqxx::work&)>& body) {
   absl::Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
@@ -182,6 +197,10 @@ absl::Status ConnectionPool::Transact(const std::function<absl::Status(pqxx::wor
       // A constraint the store relies on caught a race the checks did not; the retry sees it.
       retry = true;
       last = absl::AbortedError(absl::StrCat("concurrent update; try again: ", e.what()));
+    } catch (const pqxx::sql_error& e) {
+      last = Transient(e.sqlstate())
+                 ? absl::UnavailableError(absl::StrCat("database busy; try again: ", e.what()))
+                 : absl::InternalError(absl::StrCat("database error: ", e.what()));
     } catch (const std::exception& e) {
       last = absl::InternalError(absl::StrCat("database error: ", e.what()));
     }

@@ -41,6 +41,10 @@ absl::Status CheckText(absl::string_view value, absl::string_view field, size_t 
     return InvalidField(field, "required");
   }
   if (value.size() > max) return InvalidField(field, absl::StrCat("at most ", max, " bytes"));
+  // libpq ends text at a NUL: it would be stored cut short.
+  if (value.find('\0') != absl::string_view::npos) {
+    return InvalidField(field, "must not contain NUL characters");
+  }
   return absl::OkStatus();
 }
 

@@ -22,7 +22,8 @@ std::string Quote(absl::string_view text);
 // Practitioner ids and team names: 1-128 of [A-Za-z0-9._-]. INVALID_ARGUMENT names `field`.
 absl::Status CheckIdentifier(absl::string_view value, absl::string_view field);
 
-// Free text of at most `max` bytes; `required` refuses empty or blank text.
+// Free text of at most `max` bytes without NUL characters; `required` refuses empty or blank
+// text.
 absl::Status CheckText(absl::string_view value, absl::string_view field, size_t max, bool required);
 
 }  // namespace fs

@@ -25,9 +25,9 @@ std::string Strip(const std::string& full, absl::string_view prefix) {
   return std::string(absl::StripPrefix(full, prefix));
 }
 
-// Text may hold tabs and line breaks but no other control characters, nor the two private-use
-// characters search stands in for '<' and '>'.
-absl::Status CheckNoControls(absl::string_view text, absl::string_view field) {
+}  // namespace
+
+absl::Status CheckPlainText(absl::string_view text, absl::string_view field) {
   if (absl::StrContains(text, kLessThanStandIn) || absl::StrContains(text, kGreaterThanStandIn)) {
     return InvalidField(field, "the private-use characters U+E000 and U+E001 are not allowed");
   }
@@ -39,6 +39,8 @@ absl::Status CheckNoControls(absl::string_view text, absl::string_view field) {
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 bool AllowsScores(v1::EntryKind kind) {
   return kind == v1::ENTRY_KIND_MI_SESSION || kind == v1::ENTRY_KIND_MODULE_SESSION;
@@ -109,12 +111,14 @@ absl::Status NormaliseEntry(v1::Entry& entry, const EntryContext& context) {
   }
   if (auto s = CheckText(entry.title(), "entry.title", kMaxTitle, true); !s.ok()) return s;
   if (auto s = CheckText(entry.text(), "entry.text", kMaxText, true); !s.ok()) return s;
-  if (auto s = CheckNoControls(entry.title(), "entry.title"); !s.ok()) return s;
-  if (auto s = CheckNoControls(entry.text(), "entry.text"); !s.ok()) return s;
+  if (auto s = CheckPlainText(entry.title(), "entry.title"); !s.ok()) return s;
+  if (auto s = CheckPlainText(entry.text(), "entry.text"); !s.ok()) return s;
   if (!entry.has_occur_time()) return InvalidField("entry.occur_time", "required");
   if (!ValidTimestamp(entry.occur_time())) {
     return InvalidField("entry.occur_time", "not a valid time");
   }
+  // Stored to the microsecond: keep no more, so that what is read back equals what was sent.
+  entry.mutable_occur_time()->set_nanos(entry.occur_time().nanos() / 1000 * 1000);
   absl::Time occurred = absl::FromUnixSeconds(entry.occur_time().seconds());
   if (occurred > context.now + absl::Minutes(5)) {
     return InvalidField("entry.occur_time", "is in the future");
@@ -241,6 +245,7 @@ absl::Status ApplyEntryMask(const v1::Entry& update, const google::protobuf::Fie
 }
 
 absl::Status CheckReason(absl::string_view reason, absl::string_view field) {
+  if (auto s = CheckPlainText(reason, field); !s.ok()) return s;
   size_t size = absl::StripAsciiWhitespace(reason).size();
   if (size < kMinReason || reason.size() > kMaxReason) {
     return InvalidField(

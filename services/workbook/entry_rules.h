@@ -56,7 +56,11 @@ absl::Status NormaliseEntry(v1::Entry& entry, const EntryContext& context);
 absl::Status ApplyEntryMask(const v1::Entry& update, const google::protobuf::FieldMask& mask,
                             v1::Entry& entry);
 
-// A correction's reason: 10 to 2,000 characters.
+// Text as practitioners write it: no control characters but tab and line breaks (NUL would be
+// stored cut short), nor the stand-ins search uses for '<' and '>'.
+absl::Status CheckPlainText(absl::string_view text, absl::string_view field);
+
+// A correction's reason: 10 to 2,000 bytes of plain text.
 absl::Status CheckReason(absl::string_view reason, absl::string_view field);
 
 // Lifecycle. `actor` is the practitioner id; `manages_team` whether they manage the case's team.

@@ -98,9 +98,9 @@ class WorkbookAssessmentTest : public WorkbookTest {
       score->set_person(person);
       score->set_importance(*importance);
     }
-    if (finalise) return Record(kPerpetratorWorker, family_.c.name(), e);
+    if (finalise) return Record(kSupport, family_.c.name(), e);
     wv1::Entry draft;
-    EXPECT_TRUE(Create(kPerpetratorWorker, family_.c.name(), e, &draft).ok());
+    EXPECT_TRUE(Create(kSupport, family_.c.name(), e, &draft).ok());
     return draft;
   }
 
@@ -117,9 +117,9 @@ class WorkbookAssessmentTest : public WorkbookTest {
     if (importance) score->set_importance(*importance);
     if (confidence) score->set_confidence(*confidence);
     if (readiness) score->set_readiness(*readiness);
-    if (finalise) return Record(kPerpetratorWorker, family_.c.name(), e);
+    if (finalise) return Record(kSupport, family_.c.name(), e);
     wv1::Entry draft;
-    EXPECT_TRUE(Create(kPerpetratorWorker, family_.c.name(), e, &draft).ok());
+    EXPECT_TRUE(Create(kSupport, family_.c.name(), e, &draft).ok());
     return draft;
   }
 
@@ -524,6 +524,71 @@ TEST_F(WorkbookAssessmentTest, ListingPagesThroughTheCasesAssessments) {
   EXPECT_EQ(
       GetAssessment(kLead, other.c.name() + "/parentingAssessments/" + id, &read).error_code(),
       grpc::StatusCode::NOT_FOUND);
+}
+
+// The manager signs off the evidence they read: if a session is recorded after their read, the
+// etag they hold no longer matches.
+TEST_F(WorkbookAssessmentTest, SignOffIsRefusedWhenTheEvidenceChangedSinceTheRead) {
+  ModuleSession(family_.father, 1, 50);
+  wv1::ParentingAssessment written = Written(kAssessor, family_.father);
+  wv1::ParentingAssessment seen_by_manager;
+  ASSERT_TRUE(GetAssessment(kManager, written.name(), &seen_by_manager).ok());
+  ModuleSession(family_.father, 2, 10);  // recorded after the manager's read
+  wv1::ParentingAssessment signed_off;
+  EXPECT_EQ(SignOffAssessment(kManager, seen_by_manager, &signed_off).error_code(),
+            grpc::StatusCode::ABORTED);
+  ASSERT_TRUE(GetAssessment(kManager, written.name(), &seen_by_manager).ok());
+  EXPECT_EQ(seen_by_manager.modules_size(), 2);
+  auto status = SignOffAssessment(kManager, seen_by_manager, &signed_off);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(signed_off.modules_size(), 2);
+}
+
+// Signed-off evidence keeps its counts, but a session sealed since is neither named nor quoted
+// to a reader who may not see it.
+TEST_F(WorkbookAssessmentTest, FrozenEvidenceWithholdsEntriesHiddenSinceTheSignOff) {
+  wv1::Entry session = ModuleSession(family_.father, 3, 50, wv1::VISIBILITY_NORMAL, 6);
+  wv1::ParentingAssessment written = Written(kAssessor, family_.father);
+  wv1::ParentingAssessment signed_off;
+  ASSERT_TRUE(SignOffAssessment(kManager, Read(written.name()), &signed_off).ok());
+
+  wv1::CorrectEntryRequest correct;
+  *correct.mutable_entry() = session;
+  correct.mutable_entry()->set_visibility(wv1::VISIBILITY_SEALED);
+  correct.mutable_entry()->add_sealed_for_roles(cv1::FAMILY_SAFEGUARDING_ROLE_PARENTING_ASSESSOR);
+  correct.mutable_update_mask()->add_paths("visibility");
+  correct.mutable_update_mask()->add_paths("sealed_for_roles");
+  correct.set_reason("The session notes hold health details");
+  wv1::Entry corrected;
+  auto status = workbook_->CorrectEntry(ContextFor(kManager).get(), correct, &corrected);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+
+  wv1::ParentingAssessment read;
+  ASSERT_TRUE(GetAssessment(kLead, written.name(), &read).ok());  // not a named role
+  ASSERT_EQ(read.modules_size(), 1);
+  EXPECT_EQ(read.modules(0).sessions(), 1);
+  EXPECT_TRUE(read.modules(0).entries().empty());
+  ASSERT_EQ(read.scores_size(), 1);
+  EXPECT_TRUE(read.scores(0).withheld());
+  EXPECT_FALSE(read.scores(0).has_importance());
+  EXPECT_EQ(read.scores(0).entry(), "");
+  EXPECT_EQ(read.SerializeAsString().find(session.name()), std::string::npos);
+  // The assessor (a named role) still sees the evidence whole.
+  read = Read(written.name());
+  ASSERT_EQ(read.modules(0).entries_size(), 1);
+  EXPECT_EQ(read.modules(0).entries(0), session.name());
+  EXPECT_FALSE(read.scores(0).withheld());
+  EXPECT_EQ(read.scores(0).importance(), 6);
+}
+
+TEST_F(WorkbookAssessmentTest, TextWithNulOrControlCharactersIsRefusedNotCut) {
+  wv1::ParentingAssessment created = NewAssessment(kAssessor, family_.father);
+  wv1::ParentingAssessment out;
+  EXPECT_TRUE(InvalidNaming(Update(kAssessor, created, std::string("Engaged\0 well", 14), "", &out),
+                            "parenting_assessment.analysis"));
+  EXPECT_TRUE(InvalidNaming(Update(kAssessor, created, "", "Safe\x07", &out),
+                            "parenting_assessment.conclusion"));
+  EXPECT_EQ(Read(created.name()).analysis(), "");
 }
 
 }  // namespace

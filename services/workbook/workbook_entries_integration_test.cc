@@ -282,5 +282,79 @@ TEST_F(WorkbookTest, FinalisingAndSigningOffPublishEvents) {
                           "fs.events.v1.EntrySignedOff"));
 }
 
+TEST_F(WorkbookTest, AReasonWithANulIsRefusedNotCutShort) {
+  Family family = NewFamily();
+  wv1::Entry entry = Record(kLead, family.c.name(), Note("Visit", "All well."));
+  wv1::CorrectEntryRequest correct;
+  *correct.mutable_entry() = entry;
+  correct.mutable_entry()->set_text("All well, checked again.");
+  correct.mutable_update_mask()->add_paths("text");
+  correct.set_reason(std::string("Fixed the date\0 and more", 24));
+  wv1::Entry out;
+  EXPECT_TRUE(
+      InvalidNaming(workbook_->CorrectEntry(ContextFor(kLead).get(), correct, &out), "reason"));
+  EXPECT_EQ(WorkbookCount("entry_revisions"), 1);
+}
+
+TEST_F(WorkbookTest, OccurTimeIsKeptToTheMicrosecondAndASubMicrosecondCorrectionChangesNothing) {
+  Family family = NewFamily();
+  wv1::Entry note = Note("Visit", "All well.");
+  note.mutable_occur_time()->set_nanos(123456789);
+  wv1::Entry entry = Record(kLead, family.c.name(), note);
+  EXPECT_EQ(entry.occur_time().nanos(), 123456000);
+  wv1::CorrectEntryRequest correct;
+  *correct.mutable_entry() = entry;
+  correct.mutable_entry()->mutable_occur_time()->set_nanos(123456999);
+  correct.mutable_update_mask()->add_paths("occur_time");
+  correct.set_reason("Time recorded more precisely");
+  wv1::Entry out;
+  EXPECT_TRUE(InvalidNaming(workbook_->CorrectEntry(ContextFor(kLead).get(), correct, &out),
+                            "update_mask"));
+}
+
+TEST_F(WorkbookTest, ARetriedCreateReturnsTheFirstEntryEvenAfterTheCaseClosed) {
+  Family family = NewFamily();
+  wv1::Entry first, again;
+  ASSERT_TRUE(Create(kLead, family.c.name(), Note("Note", "Once"), &first, "req-close").ok());
+  ASSERT_TRUE(Close(kLead, Fetch(family.c.name()), "RC1").ok());
+  Sync();
+  // The lead's allocation ended with the closure: as a team manager re-sends nothing here, the
+  // lead's own retry needs read access; the manager's read shows the record still there.
+  auto status = Create(kManager, family.c.name(), Note("Note", "Once"), &again, "req-close");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Describe(status);
+  As lead_retry = kLead;
+  lead_retry.break_glass_reason = "Retrying my own note after the case closed";
+  status = Create(lead_retry, family.c.name(), Note("Note", "Once"), &again, "req-close");
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(again.name(), first.name());
+  EXPECT_EQ(WorkbookCount("entries"), 1);
+}
+
+TEST_F(WorkbookTest, TheSchemaRefusesUndoingASignOffOrARevisionWithoutItsRecord) {
+  Family family = NewFamily();
+  wv1::Entry entry = Record(kLead, family.c.name(), Note("Decision", "Strategy meeting held."));
+  wv1::Entry signed_off;
+  ASSERT_TRUE(SignOff(kManager, entry, &signed_off).ok());
+  pqxx::connection conn(workbook_server_.database().owner_url());
+  {
+    pqxx::work tx(conn);
+    EXPECT_THROW(tx.exec("UPDATE workbook.entries SET state = 'FINAL', signed_off_by = NULL"),
+                 pqxx::sql_error);
+  }
+  {
+    // A new revision written straight into the table, with no revision record: refused at
+    // commit by the deferred check.
+    pqxx::work tx(conn);
+    tx.exec(
+        "UPDATE workbook.entries SET body = 'Rewritten', revision = revision + 1, state = "
+        "'FINAL', signed_off_by = NULL, sign_off_time = NULL");
+    EXPECT_THROW(tx.commit(), pqxx::sql_error);
+  }
+  wv1::Entry read;
+  ASSERT_TRUE(Get(kLead, entry.name(), &read).ok());
+  EXPECT_EQ(read.text(), "Strategy meeting held.");
+  EXPECT_EQ(read.state(), wv1::ENTRY_STATE_SIGNED_OFF);
+}
+
 }  // namespace
 }  // namespace fs::workbook

@@ -4,6 +4,7 @@
 #include "absl/strings/strip.h"
 #include "common/events.h"
 #include "common/idempotency.h"
+#include "common/status.h"
 #include "services/workbook/chronology.h"
 #include "services/workbook/entry_rules.h"
 #include "services/workbook/workbook_store.h"
@@ -23,7 +24,8 @@ absl::Status ApplyCaseEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
   absl::string_view case_name = event.case_();
   if (!absl::ConsumePrefix(&case_name, "cases/") || case_name.empty() ||
       case_name.find('/') != absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("event case '", event.case_(), "' malformed"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("event case ", Quote(event.case_()), " malformed"));
   }
   std::string case_id(case_name);
   if (event.payload_case() == ev::EventEnvelope::kCaseOpened) {
@@ -68,7 +70,7 @@ absl::Status ApplyCaseEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
                                : event.person_updated().person();
       if (person.kind() != "CHILD" && person.kind() != "ADULT") {
         return absl::InvalidArgumentError(
-            absl::StrCat("person kind '", person.kind(), "' is neither CHILD nor ADULT"));
+            absl::StrCat("person kind ", Quote(person.kind()), " is neither CHILD nor ADULT"));
       }
       WorkbookStore::UpsertPerson(tx, case_id, LastSegment(person.person()), person.kind());
       break;
@@ -80,7 +82,7 @@ absl::Status ApplyCaseEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
       break;  // history only
     default:
       return absl::InvalidArgumentError(
-          absl::StrCat("the workbook does not take events of type '", event.type(), "'"));
+          absl::StrCat("the workbook does not take events of type ", Quote(event.type())));
   }
   if (auto item = HistoryItemFor(event)) {
     WorkbookStore::InsertHistory(tx, case_id, event.event_id(), *item);
@@ -100,10 +102,11 @@ void PublishEntryFinalised(pqxx::work& tx, const v1::Entry& entry) {
   e->set_module(entry.module());
   *e->mutable_subjects() = entry.subjects();
   AppendEvent(tx, kProducer, CaseOf(entry.name()), envelope);
-  if (entry.kind() == v1::ENTRY_KIND_MODULE_SESSION && entry.revision() == 1) {
+  if (entry.kind() == v1::ENTRY_KIND_MODULE_SESSION) {
     ev::EventEnvelope session;
     auto* s = session.mutable_module_session_recorded();
     s->set_entry(entry.name());
+    s->set_revision(entry.revision());
     s->set_module(entry.module());
     *s->mutable_occur_time() = entry.occur_time();
     *s->mutable_people() = entry.subjects();

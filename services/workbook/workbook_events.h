@@ -23,7 +23,7 @@ inline constexpr char kProducer[] = "workbook";
 absl::Status ApplyCaseEvent(pqxx::work& tx, const ev::EventEnvelope& event);
 
 // Appends the workbook's events for a change to `entry`: EntryFinalised (and
-// ModuleSessionRecorded for a module session's first revision) or EntrySignedOff.
+// ModuleSessionRecorded for a module session) for each revision, or EntrySignedOff.
 void PublishEntryFinalised(pqxx::work& tx, const v1::Entry& entry);
 void PublishEntrySignedOff(pqxx::work& tx, const v1::Entry& entry);
 void PublishAssessmentSignedOff(pqxx::work& tx, const v1::ParentingAssessment& assessment);

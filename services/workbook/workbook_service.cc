@@ -1,9 +1,11 @@
 #include "services/workbook/workbook_service.h"
 
 #include <google/protobuf/util/time_util.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -27,6 +29,9 @@ constexpr int kMaxExportItems = 5000;
 // Position-based page tokens (ranked and time-ordered lists) go this deep at most.
 constexpr int kMaxOffset = 10000;
 constexpr size_t kMaxAssessmentText = 100000;
+constexpr size_t kMaxPageBytes = 3 * 1024 * 1024;
+// An export beyond this is split by dates (clients' default receive limit is 4 MB).
+constexpr size_t kMaxExportBytes = 3 * 1024 * 1024;
 
 // The caller's standing on one case.
 struct CaseAccess {
@@ -106,6 +111,24 @@ absl::StatusOr<v1::Entry> LoadEntry(pqxx::work& tx, const CaseAccess& access,
 }
 
 std::string CaseName(const std::string& id) { return absl::StrCat("cases/", id); }
+
+// A DA perpetrator worker may not restrict an entry from DA perpetrator workers: it would be
+// hidden from its own author at once.
+absl::Status CheckOwnVisibility(pqxx::work& tx, const Caller& caller, const std::string& case_id,
+                                const v1::Entry& entry) {
+  if (entry.visibility() != v1::VISIBILITY_RESTRICTED_FROM_PERPETRATOR ||
+      entry.author() != caller.principal.id) {
+    return absl::OkStatus();
+  }
+  auto roles = WorkbookStore::AllocatedRoles(tx, case_id, caller.principal.id);
+  if (caller.role == PractitionerRole::kDaPerpetratorWorker ||
+      std::find(roles.begin(), roles.end(), "DA_PERPETRATOR_WORKER") != roles.end()) {
+    return InvalidField("entry.visibility",
+                        "RESTRICTED_FROM_PERPETRATOR would hide your own entry from you; use "
+                        "SEALED with the roles that may read it");
+  }
+  return absl::OkStatus();
+}
 
 EntryContext ContextFor(pqxx::work& tx, const std::string& case_id, int module_count) {
   EntryContext context;
@@ -200,10 +223,44 @@ void Compile(pqxx::work& tx, const std::string& case_id, const std::vector<std::
   for (const auto& trend : ScoreTrends(points)) *assessment.add_trends() = trend;
 }
 
-// The assessment as the reader sees it: evidence compiled live for a draft, as frozen for a
-// signed-off revision; earlier signed-off revisions as history.
+// A stable digest of compiled evidence (the same on every replica): part of a draft's etag, so
+// that a sign-off is refused when the evidence changed since the manager read it.
+std::string EvidenceDigest(const v1::ParentingAssessment& assessment) {
+  v1::ParentingAssessment evidence;
+  *evidence.mutable_modules() = assessment.modules();
+  *evidence.mutable_scores() = assessment.scores();
+  std::string bytes = evidence.SerializeAsString();
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), 8));
+}
+
+// Frozen evidence keeps its counts, but an entry the reader may not see (restricted or sealed by
+// a correction since the sign-off) is neither named nor quoted.
+void RedactEvidence(pqxx::work& tx, const Viewer& viewer, v1::ParentingAssessment& assessment) {
+  for (auto& work : *assessment.mutable_modules()) {
+    std::vector<std::string> shown;
+    for (const auto& entry : work.entries()) {
+      if (WorkbookStore::EntryVisible(tx, LastSegment(entry), viewer)) shown.push_back(entry);
+    }
+    work.clear_entries();
+    for (auto& entry : shown) work.add_entries(std::move(entry));
+  }
+  for (auto& point : *assessment.mutable_scores()) {
+    if (WorkbookStore::EntryVisible(tx, LastSegment(point.entry()), viewer)) continue;
+    point.clear_entry();
+    point.clear_importance();
+    point.clear_confidence();
+    point.clear_readiness();
+    point.set_withheld(true);
+  }
+}
+
+// The assessment as the reader sees it: evidence compiled live for a draft (its etag then
+// covers the evidence), as frozen for a signed-off revision; earlier signed-off revisions as
+// history.
 void Complete(pqxx::work& tx, const std::string& case_id, const std::vector<std::string>& titles,
-              v1::ParentingAssessment& assessment, bool with_history) {
+              const Viewer& viewer, v1::ParentingAssessment& assessment, bool with_history) {
   auto history = WorkbookStore::AssessmentHistory(tx, LastSegment(assessment.name()));
   if (assessment.state() == v1::ASSESSMENT_STATE_SIGNED_OFF && !history.empty() &&
       history.back().revision() == assessment.revision()) {
@@ -212,12 +269,22 @@ void Complete(pqxx::work& tx, const std::string& case_id, const std::vector<std:
     *assessment.mutable_scores() = frozen.scores();
     *assessment.mutable_trends() = frozen.trends();
     history.pop_back();
+    RedactEvidence(tx, viewer, assessment);
   } else {
     Compile(tx, case_id, titles, assessment);
+    assessment.set_etag(absl::StrCat(assessment.etag(), "-", EvidenceDigest(assessment)));
   }
   if (with_history) {
-    for (auto& earlier : history) *assessment.add_history() = std::move(earlier);
+    for (auto& earlier : history) {
+      RedactEvidence(tx, viewer, earlier);
+      *assessment.add_history() = std::move(earlier);
+    }
   }
+}
+
+absl::Status CheckAssessmentText(absl::string_view text, absl::string_view field) {
+  if (auto s = CheckText(text, field, kMaxAssessmentText, false); !s.ok()) return s;
+  return CheckPlainText(text, field);
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> AssessmentIds(const std::string& name) {
@@ -249,10 +316,13 @@ grpc::Status WorkbookServiceImpl::CreateEntry(grpc::ServerContext* context,
         auto ids = ParseResourceName(request->parent(), "parent", {"cases"});
         if (!ids.ok()) return ids.status();
         if (auto s = CheckRequestId(request->request_id()); !s.ok()) return s;
-        auto access = OpenCase(tx, caller, (*ids)[0], CaseIntent::kWrite, event);
+        // A retry returns the first result even if the case has closed since.
+        auto first = EarlierCreate(tx, caller, "CreateEntry", request->request_id());
+        auto access =
+            OpenCase(tx, caller, (*ids)[0], first ? CaseIntent::kRead : CaseIntent::kWrite, event);
         if (!access.ok()) return access.status();
         std::string id;
-        if (auto first = EarlierCreate(tx, caller, "CreateEntry", request->request_id())) {
+        if (first) {
           id = *first;
         } else {
           v1::Entry entry = request->entry();
@@ -261,6 +331,8 @@ grpc::Status WorkbookServiceImpl::CreateEntry(grpc::ServerContext* context,
               !s.ok()) {
             return s;
           }
+          entry.set_author(caller.principal.id);
+          if (auto s = CheckOwnVisibility(tx, caller, access->row.id, entry); !s.ok()) return s;
           id = WorkbookStore::InsertEntry(tx, access->row.id, entry, caller.principal.id);
           RememberCreate(tx, caller, "CreateEntry", request->request_id(),
                          absl::StrCat(CaseName(access->row.id), "/entries/", id));
@@ -336,7 +408,13 @@ grpc::Status WorkbookServiceImpl::ListEntries(grpc::ServerContext* context,
         if (!access.ok()) return access.status();
         auto listed =
             WorkbookStore::ListEntries(tx, access->row.id, access->viewer, filter, *offset, *size);
-        for (auto& entry : listed.items) *response->add_entries() = std::move(entry);
+        // A page stays under gRPC's default 4 MB client limit: long entries make shorter pages.
+        size_t bytes = 0;
+        for (auto& entry : listed.items) {
+          bytes += entry.ByteSizeLong();
+          if (bytes > kMaxPageBytes && response->entries_size() > 0) break;
+          *response->add_entries() = std::move(entry);
+        }
         response->set_total_size(listed.total);
         if (*offset + response->entries_size() < listed.total) {
           response->set_next_page_token(PageToken(*offset + response->entries_size()));
@@ -370,6 +448,7 @@ grpc::Status WorkbookServiceImpl::UpdateEntry(grpc::ServerContext* context,
             !s.ok()) {
           return s;
         }
+        if (auto s = CheckOwnVisibility(tx, caller, access->row.id, changed); !s.ok()) return s;
         WorkbookStore::UpdateDraft(tx, changed);
         *response = *WorkbookStore::FindEntry(tx, access->row.id, (*ids)[1], false);
         return absl::OkStatus();
@@ -459,6 +538,7 @@ grpc::Status WorkbookServiceImpl::CorrectEntry(grpc::ServerContext* context,
             !s.ok()) {
           return s;
         }
+        if (auto s = CheckOwnVisibility(tx, caller, access->row.id, corrected); !s.ok()) return s;
         if (RevisionOf(corrected, "", "").SerializeAsString() ==
             RevisionOf(*entry, "", "").SerializeAsString()) {
           return InvalidField("update_mask", "the correction changes nothing");
@@ -579,7 +659,13 @@ grpc::Status WorkbookServiceImpl::ExportChronology(grpc::ServerContext* context,
         document.generated_at = absl::Now();
         document.filters = FilterWords(*filter);
         document.items = std::move(items.items);
-        response->set_content(RenderChronologyHtml(document));
+        std::string html = RenderChronologyHtml(document);
+        if (html.size() > kMaxExportBytes) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "the printable chronology would be ", html.size() / 1024, " KB; export at most ",
+              kMaxExportBytes / 1024, " KB at a time by narrowing the dates"));
+        }
+        response->set_content(std::move(html));
         response->set_content_type("text/html; charset=utf-8");
         std::string who =
             filter->person.empty() ? case_id : absl::StrCat(case_id, "-", filter->person);
@@ -617,21 +703,20 @@ grpc::Status WorkbookServiceImpl::CreateParentingAssessment(
         if (!ids.ok()) return ids.status();
         if (auto s = CheckRequestId(request->request_id()); !s.ok()) return s;
         const auto& given = request->parenting_assessment();
-        if (auto s = CheckText(given.analysis(), "parenting_assessment.analysis",
-                               kMaxAssessmentText, false);
+        if (auto s = CheckAssessmentText(given.analysis(), "parenting_assessment.analysis");
             !s.ok()) {
           return s;
         }
-        if (auto s = CheckText(given.conclusion(), "parenting_assessment.conclusion",
-                               kMaxAssessmentText, false);
+        if (auto s = CheckAssessmentText(given.conclusion(), "parenting_assessment.conclusion");
             !s.ok()) {
           return s;
         }
-        auto access = OpenCase(tx, caller, (*ids)[0], CaseIntent::kWrite, event);
+        auto first = EarlierCreate(tx, caller, "CreateParentingAssessment", request->request_id());
+        auto access =
+            OpenCase(tx, caller, (*ids)[0], first ? CaseIntent::kRead : CaseIntent::kWrite, event);
         if (!access.ok()) return access.status();
         std::string id;
-        if (auto first =
-                EarlierCreate(tx, caller, "CreateParentingAssessment", request->request_id())) {
+        if (first) {
           id = *first;
         } else {
           auto person =
@@ -657,7 +742,7 @@ grpc::Status WorkbookServiceImpl::CreateParentingAssessment(
         auto created = WorkbookStore::FindAssessment(tx, access->row.id, id, false);
         if (!created) return RequestIdReused();
         *response = *created;
-        Complete(tx, access->row.id, module_titles_, *response, true);
+        Complete(tx, access->row.id, module_titles_, access->viewer, *response, true);
         event.resource = response->name();
         return absl::OkStatus();
       });
@@ -675,7 +760,7 @@ grpc::Status WorkbookServiceImpl::GetParentingAssessment(
                        auto found = LoadAssessment(tx, *access, ids->second, false);
                        if (!found.ok()) return found.status();
                        *response = *found;
-                       Complete(tx, ids->first, module_titles_, *response, true);
+                       Complete(tx, ids->first, module_titles_, access->viewer, *response, true);
                        return absl::OkStatus();
                      });
 }
@@ -683,25 +768,26 @@ grpc::Status WorkbookServiceImpl::GetParentingAssessment(
 grpc::Status WorkbookServiceImpl::ListParentingAssessments(
     grpc::ServerContext* context, const v1::ListParentingAssessmentsRequest* request,
     v1::ListParentingAssessmentsResponse* response) {
-  return runner_.Run(context, "ListParentingAssessments", request->parent(), response,
-                     [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
-                       auto ids = ParseResourceName(request->parent(), "parent", {"cases"});
-                       if (!ids.ok()) return ids.status();
-                       auto page = ParsePage(request->page_size(), request->page_token());
-                       if (!page.ok()) return page.status();
-                       auto access = OpenCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
-                       if (!access.ok()) return access.status();
-                       auto listed = WorkbookStore::ListAssessments(tx, access->row.id, page->after,
-                                                                    page->size + 1);
-                       bool more = static_cast<int>(listed.size()) > page->size;
-                       if (more) listed.pop_back();
-                       for (auto& [assessment, key] : listed) {
-                         Complete(tx, access->row.id, module_titles_, assessment, false);
-                         *response->add_parenting_assessments() = std::move(assessment);
-                       }
-                       if (more) response->set_next_page_token(PageToken(listed.back().second));
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, "ListParentingAssessments", request->parent(), response,
+      [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
+        auto ids = ParseResourceName(request->parent(), "parent", {"cases"});
+        if (!ids.ok()) return ids.status();
+        auto page = ParsePage(request->page_size(), request->page_token());
+        if (!page.ok()) return page.status();
+        auto access = OpenCase(tx, caller, (*ids)[0], CaseIntent::kRead, event);
+        if (!access.ok()) return access.status();
+        auto listed =
+            WorkbookStore::ListAssessments(tx, access->row.id, page->after, page->size + 1);
+        bool more = static_cast<int>(listed.size()) > page->size;
+        if (more) listed.pop_back();
+        for (auto& [assessment, key] : listed) {
+          Complete(tx, access->row.id, module_titles_, access->viewer, assessment, false);
+          *response->add_parenting_assessments() = std::move(assessment);
+        }
+        if (more) response->set_next_page_token(PageToken(listed.back().second));
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status WorkbookServiceImpl::UpdateParentingAssessment(
@@ -724,6 +810,7 @@ grpc::Status WorkbookServiceImpl::UpdateParentingAssessment(
           return absl::FailedPreconditionError(
               "the assessment is signed off; revise it with a reason first");
         }
+        Complete(tx, ids->first, module_titles_, access->viewer, *found, false);
         if (auto s = CheckEtag(given.etag(), found->etag(), "parenting_assessment.etag"); !s.ok()) {
           return s;
         }
@@ -742,19 +829,17 @@ grpc::Status WorkbookServiceImpl::UpdateParentingAssessment(
                                                             "conclusion)"));
           }
         }
-        if (auto s = CheckText(changed.analysis(), "parenting_assessment.analysis",
-                               kMaxAssessmentText, false);
+        if (auto s = CheckAssessmentText(changed.analysis(), "parenting_assessment.analysis");
             !s.ok()) {
           return s;
         }
-        if (auto s = CheckText(changed.conclusion(), "parenting_assessment.conclusion",
-                               kMaxAssessmentText, false);
+        if (auto s = CheckAssessmentText(changed.conclusion(), "parenting_assessment.conclusion");
             !s.ok()) {
           return s;
         }
         WorkbookStore::UpdateAssessmentText(tx, changed);
         *response = *WorkbookStore::FindAssessment(tx, ids->first, ids->second, false);
-        Complete(tx, ids->first, module_titles_, *response, true);
+        Complete(tx, ids->first, module_titles_, access->viewer, *response, true);
         return absl::OkStatus();
       });
 }
@@ -782,6 +867,7 @@ grpc::Status WorkbookServiceImpl::SignOffParentingAssessment(
         if (found->state() != v1::ASSESSMENT_STATE_DRAFT) {
           return absl::FailedPreconditionError("the assessment is already signed off");
         }
+        Complete(tx, ids->first, module_titles_, access->viewer, *found, false);
         if (auto s = CheckEtag(request->etag(), found->etag(), "etag"); !s.ok()) return s;
         if (found->analysis().empty() || found->conclusion().empty()) {
           return absl::FailedPreconditionError(
@@ -791,7 +877,7 @@ grpc::Status WorkbookServiceImpl::SignOffParentingAssessment(
         Compile(tx, ids->first, module_titles_, compiled);
         WorkbookStore::SignOffAssessment(tx, compiled, caller.principal.id);
         *response = *WorkbookStore::FindAssessment(tx, ids->first, ids->second, false);
-        Complete(tx, ids->first, module_titles_, *response, true);
+        Complete(tx, ids->first, module_titles_, access->viewer, *response, true);
         PublishAssessmentSignedOff(tx, *response);
         return absl::OkStatus();
       });
@@ -818,6 +904,7 @@ grpc::Status WorkbookServiceImpl::ReviseParentingAssessment(
           return absl::FailedPreconditionError(
               "the assessment is a draft; change it with UpdateParentingAssessment");
         }
+        Complete(tx, ids->first, module_titles_, access->viewer, *found, false);
         if (auto s = CheckEtag(request->etag(), found->etag(), "etag"); !s.ok()) return s;
         if (WorkbookStore::HasDraftAssessment(tx, ids->first, LastSegment(found->person()))) {
           return absl::AlreadyExistsError(
@@ -825,7 +912,7 @@ grpc::Status WorkbookServiceImpl::ReviseParentingAssessment(
         }
         WorkbookStore::ReviseAssessment(tx, ids->second, request->reason());
         *response = *WorkbookStore::FindAssessment(tx, ids->first, ids->second, false);
-        Complete(tx, ids->first, module_titles_, *response, true);
+        Complete(tx, ids->first, module_titles_, access->viewer, *response, true);
         return absl::OkStatus();
       });
 }

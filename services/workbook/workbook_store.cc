@@ -159,21 +159,32 @@ const std::string& ListWhere() {
                    " AND ($5::text[] = '{}' OR e.kind = ANY ($5::text[]))"
                    " AND ($6 = '' OR e.state = $6)"
                    " AND ($7::integer = 0 OR e.module = $7)"
-                   " AND ($8 = '' OR $8 = ANY (e.subjects))"
+                   " AND ($8 = '' OR e.subjects @> ARRAY[$8]::text[])"
                    " AND ($9::bigint = 0 OR e.occur_time >= to_timestamp($9 / 1000000.0))"
                    " AND ($10::bigint = 0 OR e.occur_time < to_timestamp($10 / 1000000.0))"
                    " AND ($11 = '' OR e.author = $11)");
   return where;
 }
 
-// Search scope: $1 query, $2 viewer, $3 managed, $4 perpetrator flag, $5 case ("" caseload).
-const std::string& SearchWhere() {
-  static const std::string where = absl::StrCat(
+// Search: $1 query, $2 viewer, $3 managed, $4 perpetrator flag, $5 case. Within one case, or
+// across the caseload: the cases the viewer is allocated to or manages, found first by index.
+std::string SearchWhere(bool caseload) {
+  return absl::StrCat(
       "FROM entries e, websearch_to_tsquery('english', $1) q WHERE e.search @@ q AND ",
-      Visible(2, 3, 4),
-      " AND (CASE WHEN $5 = '' THEN cardinality(viewer_roles(e.case_id, $2, $3::text[])) > 0 "
-      "ELSE e.case_id = $5 END)");
-  return where;
+      caseload ? "$5 = '' AND e.case_id IN (SELECT a.case_id FROM allocations a WHERE "
+                 "a.practitioner = $2 AND a.active UNION SELECT c.case_id FROM cases c WHERE "
+                 "c.team = ANY ($3::text[]))"
+               : "e.case_id = $5",
+      " AND ", Visible(2, 3, 4));
+}
+
+std::string SearchSql(bool caseload) {
+  return absl::StrCat("SELECT ", EntryColumns(),
+                      ", ts_rank_cd(e.search, q), ts_headline('english', translate(e.title || "
+                      "E'\\n' || e.body, '<>', U&'\\E000\\E001'), q, $6) ",
+                      SearchWhere(caseload),
+                      " ORDER BY ts_rank_cd(e.search, q) DESC, e.occur_time DESC, e.seq DESC "
+                      "LIMIT $7 OFFSET $8");
 }
 
 // Chronology: $1 case, $2 viewer, $3 managed, $4 perpetrator, $5 person ("" family), $6 kinds,
@@ -186,7 +197,7 @@ const std::string& ChronologyUnion() {
       " AS micros, false AS date_only, e.seq AS seq, 0 AS source "
       "FROM entries e WHERE e.case_id = $1 AND e.significant AND e.state <> 'DRAFT' AND ",
       Visible(2, 3, 4),
-      " AND ($5 = '' OR e.subjects = '{}' OR $5 = ANY (e.subjects))"
+      " AND ($5 = '' OR e.subjects = '{}' OR e.subjects @> ARRAY[$5]::text[])"
       " AND ($6::text[] = '{}' OR 'ENTRY' = ANY ($6::text[]))"
       " AND ($7::text[] = '{}' OR e.kind = ANY ($7::text[]))"
       " AND ($8::bigint = 0 OR e.occur_time >= to_timestamp($8 / 1000000.0))"
@@ -325,15 +336,10 @@ std::vector<PreparedStatement> WorkbookStore::Statements() {
                                        " ORDER BY e.occur_time DESC, e.seq DESC LIMIT $12 "
                                        "OFFSET $13")},
       {"wb_count_entries", absl::StrCat("SELECT count(*) ", ListWhere())},
-      {"wb_search",
-       absl::StrCat(
-           "SELECT ", EntryColumns(),
-           ", ts_rank_cd(e.search, q), ts_headline('english', translate(e.title || E'\\n' || "
-           "e.body, '<>', U&'\\E000\\E001'), q, $6) ",
-           SearchWhere(),
-           " ORDER BY ts_rank_cd(e.search, q) DESC, e.occur_time DESC, e.seq DESC "
-           "LIMIT $7 OFFSET $8")},
-      {"wb_count_search", absl::StrCat("SELECT count(*) ", SearchWhere())},
+      {"wb_search_case", SearchSql(false)},
+      {"wb_search_caseload", SearchSql(true)},
+      {"wb_count_search_case", absl::StrCat("SELECT count(*) ", SearchWhere(false))},
+      {"wb_count_search_caseload", absl::StrCat("SELECT count(*) ", SearchWhere(true))},
       {"wb_chronology",
        absl::StrCat("SELECT * FROM (", ChronologyUnion(),
                     ") c ORDER BY c.micros, c.source, c.seq LIMIT $10 OFFSET $11")},
@@ -530,7 +536,8 @@ std::vector<v1::EntryRevision> WorkbookStore::History(pqxx::work& tx, const std:
     revision.set_revision(r[0].as<int>());
     revision.set_revised_by(r[1].as<std::string>());
     *revision.mutable_revise_time() = FromMicros(r[2].as<int64_t>());
-    revision.set_reason(r[3].as<std::string>());
+    // A withheld revision's reason may describe what it held back.
+    if (!revision.withheld()) revision.set_reason(r[3].as<std::string>());
     revision.set_signed_off_by(r[5].as<std::string>());
     if (int64_t t = r[6].as<int64_t>()) *revision.mutable_sign_off_time() = FromMicros(t);
     history.push_back(std::move(revision));
@@ -567,17 +574,18 @@ Counted<WorkbookStore::SearchHit> WorkbookStore::Search(pqxx::work& tx, const st
       "FragmentDelimiter=\" ... \"";
   Counted<SearchHit> out;
   std::string managed = ArrayLiteral(viewer.managed_teams);
+  bool caseload = case_id.empty();
   for (const auto& row :
-       tx.exec_prepared("wb_search", query, viewer.id, managed, viewer.perpetrator_worker, case_id,
-                        kHeadline, limit, offset)) {
+       tx.exec_prepared(caseload ? "wb_search_caseload" : "wb_search_case", query, viewer.id,
+                        managed, viewer.perpetrator_worker, case_id, kHeadline, limit, offset)) {
     SearchHit hit;
     hit.entry = RowToEntry(row);
     hit.rank = row[kEntryColumnCount].as<float>();
     hit.headline = row[kEntryColumnCount + 1].as<std::string>();
     out.items.push_back(std::move(hit));
   }
-  out.total = tx.exec_prepared1("wb_count_search", query, viewer.id, managed,
-                                viewer.perpetrator_worker, case_id)[0]
+  out.total = tx.exec_prepared1(caseload ? "wb_count_search_caseload" : "wb_count_search_case",
+                                query, viewer.id, managed, viewer.perpetrator_worker, case_id)[0]
                   .as<int>();
   return out;
 }

@@ -270,36 +270,49 @@ TEST_F(WorkbookVisibilityTest, TheAuthorSeesEveryEntryOfTheirsIncludingTheDraft)
   for (const auto& item : chronology.items()) EXPECT_NE(item.entry(), names_[kDraft]);
 }
 
-TEST_F(WorkbookVisibilityTest, AnAuthorOutsideTheRoleRuleStillSeesTheirOwnEntry) {
-  // The perpetrator worker's own restricted note, and a support worker's note sealed for the
-  // DA victim worker: each author reads theirs; the rule applies to everyone else.
+TEST_F(WorkbookVisibilityTest, AuthorshipOpensSealedEntriesButNeverRestrictedOnes) {
+  // A perpetrator worker may not restrict an entry from perpetrator workers: it would hide it
+  // from its own author. A support worker's note sealed for the DA victim worker is read by its
+  // author and the named role only.
   wv1::Entry restricted = Note("Own", "Own note on the orchard meeting.");
   restricted.set_visibility(wv1::VISIBILITY_RESTRICTED_FROM_PERPETRATOR);
-  restricted = Record(kPerpetratorWorker, family_.c.name(), restricted);
+  wv1::Entry out;
+  EXPECT_TRUE(InvalidNaming(Create(kPerpetratorWorker, family_.c.name(), restricted, &out),
+                            "entry.visibility"));
   wv1::Entry sealed = Note("Own", "Sealed note about the quarry.");
   sealed.set_visibility(wv1::VISIBILITY_SEALED);
   sealed.add_sealed_for_roles(cv1::FAMILY_SAFEGUARDING_ROLE_DA_VICTIM_WORKER);
   sealed = Record(kSupport, family_.c.name(), sealed);
 
   wv1::Entry read;
-  EXPECT_TRUE(Get(kPerpetratorWorker, restricted.name(), &read).ok());
-  EXPECT_EQ(Get(kDapByAllocation, restricted.name(), &read).error_code(),
-            grpc::StatusCode::NOT_FOUND);
-  EXPECT_TRUE(Get(kLead, restricted.name(), &read).ok());
   EXPECT_TRUE(Get(kSupport, sealed.name(), &read).ok());
   EXPECT_TRUE(Get(kVictimWorker, sealed.name(), &read).ok());
   EXPECT_EQ(Get(kLead, sealed.name(), &read).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Get(kAssessor, sealed.name(), &read).error_code(), grpc::StatusCode::NOT_FOUND);
 
   wv1::SearchEntriesResponse found;
-  ASSERT_TRUE(Search(kPerpetratorWorker, "", "orchard", &found).ok());
-  EXPECT_EQ(found.total_size(), 1);
-  ASSERT_TRUE(Search(kDapByRole, "", "orchard", &found).ok());
-  EXPECT_EQ(found.total_size(), 0);
   ASSERT_TRUE(Search(kSupport, family_.c.name(), "quarry", &found).ok());
   EXPECT_EQ(found.total_size(), 1);
   ASSERT_TRUE(Search(kLead, family_.c.name(), "quarry", &found).ok());
   EXPECT_EQ(found.total_size(), 0);
+
+  // The perpetrator worker's NORMAL note, restricted by the manager's correction (it turned
+  // out to hold the victim's whereabouts): its author no longer reads it, nor its history.
+  wv1::Entry normal = Record(kPerpetratorWorker, family_.c.name(),
+                             Note("Session", "Dad mentioned the orchard cottage."));
+  wv1::CorrectEntryRequest correct;
+  *correct.mutable_entry() = normal;
+  correct.mutable_entry()->set_visibility(wv1::VISIBILITY_RESTRICTED_FROM_PERPETRATOR);
+  correct.mutable_update_mask()->add_paths("visibility");
+  correct.set_reason("Names where the mother is staying");
+  wv1::Entry corrected;
+  auto status = workbook_->CorrectEntry(ContextFor(kManager).get(), correct, &corrected);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(Get(kPerpetratorWorker, normal.name(), &read).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Search(kPerpetratorWorker, "", "orchard", &found).ok());
+  EXPECT_EQ(found.total_size(), 0);
+  EXPECT_TRUE(Get(kLead, normal.name(), &read).ok());
 }
 
 TEST_F(WorkbookVisibilityTest, VisibilityFollowsAllocationsAsTheyChange) {
@@ -375,6 +388,7 @@ TEST_F(WorkbookVisibilityTest, AWidenedCorrectionWithholdsTheEarlierRestrictedRe
   ASSERT_EQ(read.history_size(), 2);
   EXPECT_TRUE(read.history(0).withheld());
   EXPECT_EQ(read.history(0).text(), "");
+  EXPECT_EQ(read.history(0).reason(), "");
   EXPECT_EQ(read.history(0).revision(), 1);
   EXPECT_EQ(read.SerializeAsString().find("Acacia"), std::string::npos);
   EXPECT_FALSE(read.history(1).withheld());

@@ -10,6 +10,7 @@ CREATE TABLE cases (
   state text NOT NULL,
   update_time timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX cases_team ON cases (team);
 
 CREATE TABLE allocations (
   allocation_id text PRIMARY KEY,
@@ -128,11 +129,34 @@ BEGIN
     IF NEW.revision NOT IN (OLD.revision, OLD.revision + 1) THEN
       RAISE EXCEPTION 'revisions go up by one' USING ERRCODE = 'check_violation';
     END IF;
+    -- A sign-off stands for its revision: only a new revision clears it.
+    IF NEW.revision = OLD.revision AND OLD.state = 'SIGNED_OFF'
+       AND (NEW.state, NEW.signed_off_by, NEW.sign_off_time)
+           IS DISTINCT FROM (OLD.state, OLD.signed_off_by, OLD.sign_off_time) THEN
+      RAISE EXCEPTION 'a sign-off is not undone; correct the entry instead'
+        USING ERRCODE = 'check_violation';
+    END IF;
   END IF;
   RETURN NEW;
 END $$;
 CREATE TRIGGER entries_guard BEFORE UPDATE OR DELETE ON entries
   FOR EACH ROW EXECUTE FUNCTION guard_entry();
+
+-- At commit, a final entry's current revision is recorded in entry_revisions with the same
+-- words: content never changes without its revision row.
+CREATE FUNCTION check_revision_recorded() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.state <> 'DRAFT' AND NOT EXISTS (
+       SELECT 1 FROM entry_revisions r
+       WHERE r.entry_id = NEW.entry_id AND r.revision = NEW.revision
+         AND r.content->>'title' = NEW.title AND r.content->>'text' = NEW.body) THEN
+    RAISE EXCEPTION 'entry % revision % has no matching revision record', NEW.entry_id,
+      NEW.revision USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER entries_revision_recorded AFTER INSERT OR UPDATE ON entries
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_revision_recorded();
 
 CREATE FUNCTION guard_revision() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -168,22 +192,26 @@ RETURNS text[] LANGUAGE sql STABLE AS $$
                  THEN ARRAY['TEAM_MANAGER'] ELSE ARRAY[]::text[] END
 $$;
 
--- Whether an entry is visible: drafts to their author only; NORMAL to anyone with access;
--- RESTRICTED_FROM_PERPETRATOR to those with a relationship who are not the DA perpetrator
--- worker (by MDT role or by their role in general); SEALED to the named roles. Authors always
--- see their own.
+-- Whether an entry is visible: a draft to its author only; a final entry, to a viewer with
+-- access to the case, when NORMAL; when RESTRICTED_FROM_PERPETRATOR, to those with a relationship
+-- (p_roles not empty: not break-glass) who are not the DA perpetrator worker, by MDT role on the
+-- case or by their role in general; when SEALED, to holders of the named roles and to its author
+-- while they have a relationship. Authorship alone never opens a restricted entry: a manager may
+-- have restricted it by a correction since.
 CREATE FUNCTION entry_visible(p_state text, p_visibility text, p_sealed_roles text[],
                               p_author text, p_viewer text, p_roles text[],
                               p_perpetrator_worker boolean)
 RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-  SELECT (p_state <> 'DRAFT' OR p_author = p_viewer)
-     AND (p_visibility = 'NORMAL'
-          OR p_author = p_viewer
-          OR (p_visibility = 'RESTRICTED_FROM_PERPETRATOR'
-              AND NOT p_perpetrator_worker
-              AND cardinality(p_roles) > 0
-              AND NOT ('DA_PERPETRATOR_WORKER' = ANY (p_roles)))
-          OR (p_visibility = 'SEALED' AND p_sealed_roles && p_roles))
+  SELECT CASE WHEN p_state = 'DRAFT' THEN p_author = p_viewer
+         ELSE p_visibility = 'NORMAL'
+              OR (p_visibility = 'RESTRICTED_FROM_PERPETRATOR'
+                  AND NOT p_perpetrator_worker
+                  AND cardinality(p_roles) > 0
+                  AND NOT ('DA_PERPETRATOR_WORKER' = ANY (p_roles)))
+              OR (p_visibility = 'SEALED'
+                  AND (p_sealed_roles && p_roles
+                       OR (p_author = p_viewer AND cardinality(p_roles) > 0)))
+         END
 $$;
 
 -- ---- Parenting assessments ----
