@@ -618,7 +618,12 @@ grpc::Status WorkbookServiceImpl::GetChronology(grpc::ServerContext* context,
         if (auto s = CheckPersonOnCase(tx, case_id, filter->person); !s.ok()) return s;
         auto items =
             WorkbookStore::Chronology(tx, case_id, access->viewer, *filter, *offset, *size);
-        for (auto& item : items.items) *response->add_items() = std::move(item);
+        size_t bytes = 0;  // as for ListEntries: under the client's default limit
+        for (auto& item : items.items) {
+          bytes += item.ByteSizeLong();
+          if (bytes > kMaxPageBytes && response->items_size() > 0) break;
+          *response->add_items() = std::move(item);
+        }
         response->set_total_size(items.total);
         if (*offset + response->items_size() < items.total) {
           response->set_next_page_token(PageToken(*offset + response->items_size()));
