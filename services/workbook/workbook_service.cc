@@ -98,6 +98,20 @@ absl::StatusOr<int> PageSize(int size) {
   return page->size;
 }
 
+// Moves a page of `found` (from position `offset`) into `out` and returns the next page token
+// ("" at the end). A page stays under gRPC's default 4 MB client limit: long items make shorter
+// pages.
+template <typename T>
+std::string FillPage(Counted<T>& found, int offset, google::protobuf::RepeatedPtrField<T>* out) {
+  size_t bytes = 0;
+  for (auto& item : found.items) {
+    bytes += item.ByteSizeLong();
+    if (bytes > kMaxPageBytes && !out->empty()) break;
+    *out->Add() = std::move(item);
+  }
+  return offset + out->size() < found.total ? PageToken(offset + out->size()) : "";
+}
+
 // An entry the caller may see: NOT_FOUND for one that does not exist or is hidden from them
 // (a hidden entry's existence is not disclosed either).
 absl::StatusOr<v1::Entry> LoadEntry(pqxx::work& tx, const CaseAccess& access,
@@ -408,17 +422,8 @@ grpc::Status WorkbookServiceImpl::ListEntries(grpc::ServerContext* context,
         if (!access.ok()) return access.status();
         auto listed =
             WorkbookStore::ListEntries(tx, access->row.id, access->viewer, filter, *offset, *size);
-        // A page stays under gRPC's default 4 MB client limit: long entries make shorter pages.
-        size_t bytes = 0;
-        for (auto& entry : listed.items) {
-          bytes += entry.ByteSizeLong();
-          if (bytes > kMaxPageBytes && response->entries_size() > 0) break;
-          *response->add_entries() = std::move(entry);
-        }
+        response->set_next_page_token(FillPage(listed, *offset, response->mutable_entries()));
         response->set_total_size(listed.total);
-        if (*offset + response->entries_size() < listed.total) {
-          response->set_next_page_token(PageToken(*offset + response->entries_size()));
-        }
         return absl::OkStatus();
       });
 }
@@ -618,16 +623,8 @@ grpc::Status WorkbookServiceImpl::GetChronology(grpc::ServerContext* context,
         if (auto s = CheckPersonOnCase(tx, case_id, filter->person); !s.ok()) return s;
         auto items =
             WorkbookStore::Chronology(tx, case_id, access->viewer, *filter, *offset, *size);
-        size_t bytes = 0;  // as for ListEntries: under the client's default limit
-        for (auto& item : items.items) {
-          bytes += item.ByteSizeLong();
-          if (bytes > kMaxPageBytes && response->items_size() > 0) break;
-          *response->add_items() = std::move(item);
-        }
+        response->set_next_page_token(FillPage(items, *offset, response->mutable_items()));
         response->set_total_size(items.total);
-        if (*offset + response->items_size() < items.total) {
-          response->set_next_page_token(PageToken(*offset + response->items_size()));
-        }
         return absl::OkStatus();
       });
 }
