@@ -22,4 +22,8 @@ absl::Status CheckEtag(absl::string_view given, absl::string_view current, absl:
 // A request_id is optional; when given it is 1-128 printable ASCII characters.
 absl::Status CheckRequestId(absl::string_view request_id);
 
+// Whether `text` is a UUID: ids in resource names are checked before they reach a ::uuid cast
+// (a malformed id is NOT_FOUND, not a database error).
+bool IsUuid(absl::string_view text);
+
 }  // namespace fs

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/idempotency.h"
+#include "common/resource_name.h"
 #include "services/workbook/entry_rules.h"
 
 namespace fs::workbook {
@@ -243,17 +244,6 @@ v1::ParentingAssessment RowToAssessment(const pqxx::row& r) {
 }
 
 }  // namespace
-
-bool IsUuid(const std::string& text) {
-  if (text.size() != 36) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[i] != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(text[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::vector<PreparedStatement> WorkbookStore::Statements() {
   std::vector<PreparedStatement> statements = CreateRequestStatements();

@@ -146,7 +146,4 @@ class WorkbookStore {
                                               const std::string& person_name);
 };
 
-// Whether `text` is a UUID (ids in resource names are checked before they reach SQL).
-bool IsUuid(const std::string& text);
-
 }  // namespace fs::workbook
