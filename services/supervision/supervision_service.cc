@@ -16,6 +16,7 @@
 #include "common/pagination.h"
 #include "common/resource_name.h"
 #include "common/status.h"
+#include "services/supervision/icalendar.h"
 #include "services/supervision/scheduler.h"
 #include "services/supervision/supervision_events.h"
 #include "services/supervision/supervision_store.h"
@@ -912,6 +913,71 @@ grpc::Status SupervisionServiceImpl::RecordSession(grpc::ServerContext* context,
           AppendEvent(tx, kProducer, c.case_(), envelope);
         }
         *response = *SupervisionStore::FindSession(tx, id, false);
+        return absl::OkStatus();
+      });
+}
+
+// ---- Calendars ----
+
+grpc::Status SupervisionServiceImpl::ImportFreeBusy(grpc::ServerContext* context,
+                                                    const v1::ImportFreeBusyRequest* request,
+                                                    v1::ImportFreeBusyResponse* response) {
+  return runner_.Run(
+      context, "ImportFreeBusy", request->parent(), response,
+      [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
+        auto who = PractitionerFor(caller, request->parent(), "parent", {"practitioners"});
+        if (!who.ok()) return who.status();
+        auto busy = ParseBusyTime(request->icalendar(), clock_());
+        if (!busy.ok()) return InvalidField("icalendar", busy.status().message());
+        // The calendar's range replaces what an earlier import said of it.
+        SupervisionStore::DeleteImportedBusy(tx, *who, busy->range_start, busy->range_end);
+        for (const auto& [from, to] : busy->periods) {
+          SupervisionStore::InsertBusy(tx, *who, from, to, "ical");
+        }
+        response->set_imported(static_cast<int>(busy->periods.size()));
+        *response->mutable_start_time() = Ts(busy->range_start);
+        *response->mutable_end_time() = Ts(busy->range_end);
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status SupervisionServiceImpl::GetCalendarFeed(grpc::ServerContext* context,
+                                                     const v1::GetCalendarFeedRequest* request,
+                                                     v1::CalendarFeed* response) {
+  return runner_.Run(
+      context, "GetCalendarFeed", request->parent(), response,
+      [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
+        auto who = PractitionerFor(caller, request->parent(), "parent", {"practitioners"});
+        if (!who.ok()) return who.status();
+        absl::Time now = clock_();
+        int64_t last = 0;
+        std::vector<FeedEvent> events;
+        // Confirmed, held and cancelled sessions (proposals are not in anyone's calendar yet),
+        // from three months back to a year ahead.
+        for (const auto& s :
+             SupervisionStore::ListSessions(tx, "", *who, now - absl::Hours(24 * 92),
+                                            now + absl::Hours(24 * 366), "", 0, 5000, &last)) {
+          if (s.state() == v1::SESSION_STATE_PROPOSED) continue;
+          FeedEvent event;
+          event.session_id = LastSegment(s.name());
+          event.start = FromTs(s.start_time());
+          event.end = FromTs(s.end_time());
+          event.summary = absl::StrCat("Group Case Supervision (", s.team(), ")");
+          event.chair_name = s.chair();
+          for (const auto& c : s.cases()) {
+            event.cases.push_back({c.case_(), FromTs(c.start_time()), FromTs(c.end_time())});
+          }
+          event.sequence = s.sequence();
+          event.cancelled = s.state() == v1::SESSION_STATE_CANCELLED;
+          events.push_back(std::move(event));
+        }
+        FeedInfo info;
+        info.calendar_name = absl::StrCat("Group Case Supervision: ", *who);
+        info.domain = calendar_domain_;
+        info.stamp = now;
+        info.zone = London();
+        response->set_content_type("text/calendar; charset=utf-8");
+        response->set_content(RenderFeed(info, events));
         return absl::OkStatus();
       });
 }

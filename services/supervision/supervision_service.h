@@ -64,6 +64,10 @@ class SupervisionServiceImpl final : public v1::SupervisionService::Service {
                              v1::Session*) override;
   grpc::Status RecordSession(grpc::ServerContext*, const v1::RecordSessionRequest*,
                              v1::Session*) override;
+  grpc::Status ImportFreeBusy(grpc::ServerContext*, const v1::ImportFreeBusyRequest*,
+                              v1::ImportFreeBusyResponse*) override;
+  grpc::Status GetCalendarFeed(grpc::ServerContext*, const v1::GetCalendarFeedRequest*,
+                               v1::CalendarFeed*) override;
 
  private:
   RpcRunner runner_;
