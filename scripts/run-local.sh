@@ -24,9 +24,10 @@ export FS_MODULE_TITLES="${FS_MODULE_TITLES:-Engagement and motivation|Parenting
 SERVICES="${FS_SERVICES:-case_records workbook supervision outcomes}"
 declare -A GRPC_PORT=([case_records]=50051 [workbook]=50052 [supervision]=50053 [outcomes]=50054)
 declare -A METRICS_PORT=([case_records]=9101 [workbook]=9102 [supervision]=9103 [outcomes]=9104)
-# Who receives whose events (docs/events.md); only services started here are wired up.
+# Who receives whose events (docs/events.md); only services started here are wired up. The
+# workbook's events go to outcomes (issue 6); GcsHeld reaches the workbook once it takes it.
 declare -A EVENT_SUBSCRIBERS=([case_records]="workbook supervision outcomes"
-  [workbook]="supervision outcomes")
+  [workbook]="outcomes")
 declare -A EVENT_PRODUCERS=([workbook]="case_records" [supervision]="case_records"
   [outcomes]="case_records")
 LOG_DIR="${FS_BUILD_DIR}/logs"
