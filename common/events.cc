@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/audit.h"
 #include "common/status.h"
 
@@ -130,6 +131,16 @@ std::vector<PreparedStatement> EventStatements() {
       {"fs_inbox_case_advance",
        "UPDATE inbox_cases SET last_sequence = $3 WHERE producer = $1 AND case_key = $2"},
   };
+}
+
+absl::StatusOr<std::string> EventCaseId(const ev::EventEnvelope& event) {
+  absl::string_view name = event.case_();
+  if (!absl::ConsumePrefix(&name, "cases/") || name.empty() ||
+      name.find('/') != absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event case ", Quote(event.case_()), " malformed"));
+  }
+  return std::string(name);
 }
 
 std::string EventType(const ev::EventEnvelope& envelope) {

@@ -38,6 +38,9 @@ std::vector<PreparedStatement> EventStatements();
 ev::EventEnvelope AppendEvent(pqxx::work& tx, const std::string& producer,
                               const std::string& case_name, ev::EventEnvelope envelope);
 
+// The case id of an event ("cases/{case}" -> "{case}"); INVALID_ARGUMENT when malformed.
+absl::StatusOr<std::string> EventCaseId(const ev::EventEnvelope& event);
+
 // The payload's type name ("fs.events.v1.CaseOpened"), or "" when no payload is set.
 std::string EventType(const ev::EventEnvelope& envelope);
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/events.h"
 #include "common/idempotency.h"
 #include "common/status.h"
 #include "services/supervision/supervision_store.h"
@@ -9,13 +10,9 @@
 namespace fs::supervision {
 
 absl::Status ApplyCaseEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
-  absl::string_view case_name = event.case_();
-  if (!absl::ConsumePrefix(&case_name, "cases/") || case_name.empty() ||
-      case_name.find('/') != absl::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event case ", Quote(event.case_()), " malformed"));
-  }
-  std::string case_id(case_name);
+  auto parsed = EventCaseId(event);
+  if (!parsed.ok()) return parsed.status();
+  const std::string& case_id = *parsed;
   if (event.payload_case() == ev::EventEnvelope::kCaseOpened) {
     SupervisionStore::InsertCase(tx, case_id, event.case_opened().team());
     return absl::OkStatus();

@@ -9,6 +9,7 @@
 #include "common/dates.h"
 #include "common/idempotency.h"
 #include "common/resource_name.h"
+#include "common/sql_values.h"
 
 namespace fs::supervision {
 namespace {
@@ -23,43 +24,6 @@ absl::Time FromMicros(int64_t micros) { return absl::FromUnixMicros(micros); }
 
 google::protobuf::Timestamp Ts(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-std::string ArrayLiteral(const std::vector<std::string>& values) {
-  std::vector<std::string> quoted;
-  for (const auto& v : values) {
-    std::string q = "\"";
-    for (char c : v) {
-      if (c == '"' || c == '\\') q += '\\';
-      q += c;
-    }
-    quoted.push_back(q + "\"");
-  }
-  return absl::StrCat("{", absl::StrJoin(quoted, ","), "}");
-}
-
-std::vector<std::string> Split(const std::string& joined) {
-  if (joined.empty()) return {};
-  return absl::StrSplit(joined, ',');
-}
-
-std::string ToJson(const google::protobuf::Message& message) {
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(message, &json).ok()) {
-    throw std::runtime_error("cannot encode a supervision record as JSON");
-  }
-  return json;
-}
-
-template <typename M>
-M FromJson(const std::string& json) {
-  M message;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  if (!google::protobuf::util::JsonStringToMessage(json, &message, options).ok()) {
-    throw std::runtime_error("a stored supervision record is not valid JSON");
-  }
-  return message;
 }
 
 const std::string& SessionColumns() {
@@ -84,7 +48,7 @@ v1::Session RowToSession(const pqxx::row& r) {
   *s.mutable_start_time() = Ts(FromMicros(r[3].as<int64_t>()));
   *s.mutable_end_time() = Ts(FromMicros(r[4].as<int64_t>()));
   s.set_state(StateFromName(r[5].as<std::string>()));
-  for (const auto& who : Split(r[6].as<std::string>())) s.add_attended(who);
+  for (const auto& who : SplitCommas(r[6].as<std::string>())) s.add_attended(who);
   s.set_cancel_reason(r[7].as<std::string>());
   s.set_sequence(r[8].as<int>());
   s.set_etag(absl::StrCat("v", r[9].as<int64_t>()));
@@ -98,7 +62,7 @@ void LoadCases(pqxx::work& tx, v1::Session& session) {
     c->set_case_(absl::StrCat("cases/", r[0].as<std::string>()));
     *c->mutable_start_time() = Ts(FromMicros(r[1].as<int64_t>()));
     *c->mutable_end_time() = Ts(FromMicros(r[2].as<int64_t>()));
-    for (const auto& who : Split(r[3].as<std::string>())) c->add_attendees(who);
+    for (const auto& who : SplitCommas(r[3].as<std::string>())) c->add_attendees(who);
     if (!r[4].is_null()) *c->mutable_record() = FromJson<v1::CaseRecord>(r[4].as<std::string>());
   }
 }
@@ -114,7 +78,7 @@ CaseRow RowToCase(const pqxx::row& r) {
     auto day = ParseDate(r[5].as<std::string>(), "next_due_date");
     if (day.ok()) c.times.next_due_date = *day;
   }
-  for (const auto& pair : Split(r[6].as<std::string>())) {
+  for (const auto& pair : SplitCommas(r[6].as<std::string>())) {
     auto colon = pair.find(':');
     if (colon != std::string::npos)
       c.allocations.emplace(pair.substr(0, colon), pair.substr(colon + 1));
@@ -308,7 +272,7 @@ std::optional<CaseRow> SupervisionStore::FindCase(pqxx::work& tx, const std::str
 std::vector<CaseRow> SupervisionStore::OpenCases(pqxx::work& tx,
                                                  const std::vector<std::string>& teams) {
   std::vector<CaseRow> out;
-  for (const auto& row : tx.exec_prepared("sv_open_cases", ArrayLiteral(teams))) {
+  for (const auto& row : tx.exec_prepared("sv_open_cases", PgTextArray(teams))) {
     out.push_back(RowToCase(row));
   }
   return out;
@@ -334,7 +298,7 @@ std::optional<v1::TeamChairs> SupervisionStore::FindChairs(pqxx::work& tx,
   v1::TeamChairs chairs;
   chairs.set_name(absl::StrCat("teams/", team, "/chairs"));
   chairs.set_chair(rows[0][0].as<std::string>());
-  for (const auto& d : Split(rows[0][1].as<std::string>())) chairs.add_deputies(d);
+  for (const auto& d : SplitCommas(rows[0][1].as<std::string>())) chairs.add_deputies(d);
   chairs.set_etag(absl::StrCat("v", rows[0][2].as<int64_t>()));
   return chairs;
 }
@@ -343,7 +307,7 @@ void SupervisionStore::UpsertChairs(pqxx::work& tx, const std::string& team,
                                     const v1::TeamChairs& chairs) {
   tx.exec_prepared0(
       "sv_upsert_chairs", team, chairs.chair(),
-      ArrayLiteral(std::vector<std::string>(chairs.deputies().begin(), chairs.deputies().end())));
+      PgTextArray(std::vector<std::string>(chairs.deputies().begin(), chairs.deputies().end())));
 }
 
 // ---- Availability ----
@@ -459,7 +423,7 @@ std::map<std::string, Availability> SupervisionStore::LoadAvailability(
     absl::Time end) {
   std::map<std::string, Availability> out;
   for (const auto& p : practitioners) out[p] = Availability{};
-  std::string people = ArrayLiteral(practitioners);
+  std::string people = PgTextArray(practitioners);
   for (const auto& r : tx.exec_prepared("sv_hours_of", people)) {
     auto pattern = FromJson<v1::WorkingHours>(r[1].as<std::string>());
     WorkingHours hours;
@@ -536,7 +500,7 @@ std::string SupervisionStore::InsertSession(pqxx::work& tx, const v1::Session& s
         "sv_insert_session_case", id, LastSegment(c.case_()),
         TimeUtil::TimestampToMicroseconds(c.start_time()),
         TimeUtil::TimestampToMicroseconds(c.end_time()),
-        ArrayLiteral(std::vector<std::string>(c.attendees().begin(), c.attendees().end())));
+        PgTextArray(std::vector<std::string>(c.attendees().begin(), c.attendees().end())));
   }
   return id;
 }
@@ -556,7 +520,7 @@ void SupervisionStore::SetState(pqxx::work& tx, const std::string& session_id,
 void SupervisionStore::RecordSession(pqxx::work& tx, const std::string& session_id,
                                      const std::vector<std::string>& attended,
                                      const std::map<std::string, v1::CaseRecord>& records) {
-  tx.exec_prepared0("sv_record_session", session_id, ArrayLiteral(attended));
+  tx.exec_prepared0("sv_record_session", session_id, PgTextArray(attended));
   for (const auto& [case_id, record] : records) {
     tx.exec_prepared0("sv_record_case", session_id, case_id, ToJson(record));
   }

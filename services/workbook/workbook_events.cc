@@ -21,13 +21,9 @@ std::string CaseOf(const std::string& name) {
 }  // namespace
 
 absl::Status ApplyCaseEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
-  absl::string_view case_name = event.case_();
-  if (!absl::ConsumePrefix(&case_name, "cases/") || case_name.empty() ||
-      case_name.find('/') != absl::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event case ", Quote(event.case_()), " malformed"));
-  }
-  std::string case_id(case_name);
+  auto parsed = EventCaseId(event);
+  if (!parsed.ok()) return parsed.status();
+  const std::string& case_id = *parsed;
   if (event.payload_case() == ev::EventEnvelope::kCaseOpened) {
     WorkbookStore::InsertCase(tx, case_id, event.case_opened().team());
   } else if (!WorkbookStore::FindCase(tx, case_id, true)) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "common/idempotency.h"
 #include "common/resource_name.h"
+#include "common/sql_values.h"
 #include "services/workbook/entry_rules.h"
 
 namespace fs::workbook {
@@ -52,24 +53,6 @@ int64_t ToMicros(const google::protobuf::Timestamp& t) {
   return TimeUtil::TimestampToMicroseconds(t);
 }
 
-std::string ArrayLiteral(const std::vector<std::string>& values) {
-  std::vector<std::string> quoted;
-  for (const auto& v : values) {
-    std::string q = "\"";
-    for (char c : v) {
-      if (c == '"' || c == '\\') q += '\\';
-      q += c;
-    }
-    quoted.push_back(q + "\"");
-  }
-  return absl::StrCat("{", absl::StrJoin(quoted, ","), "}");
-}
-
-std::vector<std::string> Split(const std::string& joined) {
-  if (joined.empty()) return {};
-  return absl::StrSplit(joined, ',');
-}
-
 std::string RoleName(int role) {
   std::string name = cv1::FamilySafeguardingRole_Name(role);
   return name.substr(std::string("FAMILY_SAFEGUARDING_ROLE_").size());
@@ -79,25 +62,6 @@ cv1::FamilySafeguardingRole RoleFromName(absl::string_view name) {
   cv1::FamilySafeguardingRole role = cv1::FAMILY_SAFEGUARDING_ROLE_UNSPECIFIED;
   cv1::FamilySafeguardingRole_Parse(absl::StrCat("FAMILY_SAFEGUARDING_ROLE_", name), &role);
   return role;
-}
-
-std::string ToJson(const google::protobuf::Message& message) {
-  std::string json;
-  if (!MessageToJsonString(message, &json).ok()) {
-    throw std::runtime_error("cannot encode a workbook record as JSON");
-  }
-  return json;
-}
-
-template <typename M>
-M FromJson(const std::string& json) {
-  M message;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  if (!JsonStringToMessage(json, &message, options).ok()) {
-    throw std::runtime_error("a stored workbook record is not valid JSON");
-  }
-  return message;
 }
 
 std::string ScoresJson(const v1::Entry& entry) {
@@ -126,13 +90,14 @@ v1::Entry RowToEntry(const pqxx::row& r, int first = 0) {
   e.set_kind(KindFromName(f(2).as<std::string>()));
   e.set_state(StateFromName(f(3).as<std::string>()));
   e.set_visibility(VisibilityFromName(f(4).as<std::string>()));
-  for (const auto& role : Split(f(5).as<std::string>())) e.add_sealed_for_roles(RoleFromName(role));
+  for (const auto& role : SplitCommas(f(5).as<std::string>()))
+    e.add_sealed_for_roles(RoleFromName(role));
   e.set_author(f(6).as<std::string>());
   *e.mutable_occur_time() = FromMicros(f(7).as<int64_t>());
   *e.mutable_record_time() = FromMicros(f(8).as<int64_t>());
   e.set_module(f(9).as<int>());
   e.set_significant(f(10).as<bool>());
-  for (const auto& person : Split(f(11).as<std::string>())) {
+  for (const auto& person : SplitCommas(f(11).as<std::string>())) {
     e.add_subjects(absl::StrCat("cases/", case_id, "/people/", person));
   }
   std::string scores = f(12).as<std::string>();
@@ -465,9 +430,9 @@ std::vector<std::pair<std::string, std::string>> WorkbookStore::People(pqxx::wor
 std::string WorkbookStore::InsertEntry(pqxx::work& tx, const std::string& case_id,
                                        const v1::Entry& e, const std::string& author) {
   auto row = tx.exec_prepared1("wb_insert_entry", case_id, KindName(e.kind()),
-                               VisibilityName(e.visibility()), ArrayLiteral(SealedRoleNames(e)),
+                               VisibilityName(e.visibility()), PgTextArray(SealedRoleNames(e)),
                                author, ToMicros(e.occur_time()), e.module(), e.significant(),
-                               ArrayLiteral(SubjectIds(e)), ScoresJson(e), e.title(), e.text());
+                               PgTextArray(SubjectIds(e)), ScoresJson(e), e.title(), e.text());
   return row[0].as<std::string>();
 }
 
@@ -483,24 +448,24 @@ std::optional<v1::Entry> WorkbookStore::FindEntry(pqxx::work& tx, const std::str
 bool WorkbookStore::EntryVisible(pqxx::work& tx, const std::string& entry_id,
                                  const Viewer& viewer) {
   auto rows = tx.exec_prepared("wb_entry_visible", entry_id, viewer.id,
-                               ArrayLiteral(viewer.managed_teams), viewer.perpetrator_worker);
+                               PgTextArray(viewer.managed_teams), viewer.perpetrator_worker);
   return !rows.empty() && rows[0][0].as<bool>();
 }
 
 void WorkbookStore::UpdateDraft(pqxx::work& tx, const v1::Entry& e) {
   tx.exec_prepared0("wb_update_draft", LastSegment(e.name()), KindName(e.kind()),
-                    VisibilityName(e.visibility()), ArrayLiteral(SealedRoleNames(e)),
+                    VisibilityName(e.visibility()), PgTextArray(SealedRoleNames(e)),
                     ToMicros(e.occur_time()), e.module(), e.significant(),
-                    ArrayLiteral(SubjectIds(e)), ScoresJson(e), e.title(), e.text());
+                    PgTextArray(SubjectIds(e)), ScoresJson(e), e.title(), e.text());
 }
 
 void WorkbookStore::WriteRevision(pqxx::work& tx, const v1::Entry& e, const std::string& revised_by,
                                   const std::string& reason) {
   std::string id = LastSegment(e.name());
   tx.exec_prepared0("wb_write_revision_entry", id, KindName(e.kind()),
-                    VisibilityName(e.visibility()), ArrayLiteral(SealedRoleNames(e)),
+                    VisibilityName(e.visibility()), PgTextArray(SealedRoleNames(e)),
                     ToMicros(e.occur_time()), e.module(), e.significant(),
-                    ArrayLiteral(SubjectIds(e)), ScoresJson(e), e.title(), e.text(), e.revision());
+                    PgTextArray(SubjectIds(e)), ScoresJson(e), e.title(), e.text(), e.revision());
   v1::EntryRevision content = RevisionOf(e, revised_by, reason);
   tx.exec_prepared0("wb_insert_revision", id, e.revision(), revised_by, reason, ToJson(content));
 }
@@ -515,7 +480,7 @@ std::vector<v1::EntryRevision> WorkbookStore::History(pqxx::work& tx, const std:
                                                       const Viewer& viewer) {
   std::vector<v1::EntryRevision> history;
   for (const auto& r :
-       tx.exec_prepared("wb_history", entry_id, viewer.id, ArrayLiteral(viewer.managed_teams),
+       tx.exec_prepared("wb_history", entry_id, viewer.id, PgTextArray(viewer.managed_teams),
                         viewer.perpetrator_worker)) {
     v1::EntryRevision revision;
     if (r[7].as<bool>()) {
@@ -539,8 +504,8 @@ Counted<v1::Entry> WorkbookStore::ListEntries(pqxx::work& tx, const std::string&
                                               const Viewer& viewer, const EntryFilter& filter,
                                               int offset, int limit) {
   Counted<v1::Entry> out;
-  std::string managed = ArrayLiteral(viewer.managed_teams);
-  std::string kinds = ArrayLiteral(filter.kinds);
+  std::string managed = PgTextArray(viewer.managed_teams);
+  std::string kinds = PgTextArray(filter.kinds);
   for (const auto& row :
        tx.exec_prepared("wb_list_entries", case_id, viewer.id, managed, viewer.perpetrator_worker,
                         kinds, filter.state, filter.module, filter.subject, filter.after_micros,
@@ -563,7 +528,7 @@ Counted<WorkbookStore::SearchHit> WorkbookStore::Search(pqxx::work& tx, const st
       "StartSel=\x01, StopSel=\x02, MaxWords=35, MinWords=12, MaxFragments=2, "
       "FragmentDelimiter=\" ... \"";
   Counted<SearchHit> out;
-  std::string managed = ArrayLiteral(viewer.managed_teams);
+  std::string managed = PgTextArray(viewer.managed_teams);
   bool caseload = case_id.empty();
   for (const auto& row :
        tx.exec_prepared(caseload ? "wb_search_caseload" : "wb_search_case", query, viewer.id,
@@ -585,9 +550,9 @@ Counted<v1::ChronologyItem> WorkbookStore::Chronology(pqxx::work& tx, const std:
                                                       const ChronologyFilter& filter, int offset,
                                                       int limit) {
   Counted<v1::ChronologyItem> out;
-  std::string managed = ArrayLiteral(viewer.managed_teams);
-  std::string kinds = ArrayLiteral(filter.kinds);
-  std::string entry_kinds = ArrayLiteral(filter.entry_kinds);
+  std::string managed = PgTextArray(viewer.managed_teams);
+  std::string kinds = PgTextArray(filter.kinds);
+  std::string entry_kinds = PgTextArray(filter.entry_kinds);
   for (const auto& r : tx.exec_prepared(
            "wb_chronology", case_id, viewer.id, managed, viewer.perpetrator_worker, filter.person,
            kinds, entry_kinds, filter.after_micros, filter.before_micros, limit, offset)) {
@@ -599,7 +564,7 @@ Counted<v1::ChronologyItem> WorkbookStore::Chronology(pqxx::work& tx, const std:
     }
     item.set_title(r[3].as<std::string>());
     item.set_text(r[4].as<std::string>());
-    for (const auto& person : Split(r[5].as<std::string>())) {
+    for (const auto& person : SplitCommas(r[5].as<std::string>())) {
       item.add_people(absl::StrCat("cases/", case_id, "/people/", person));
     }
     item.set_recorded_by(r[6].as<std::string>());
@@ -692,7 +657,7 @@ std::vector<v1::ModuleWork> WorkbookStore::ModuleWorkOf(pqxx::work& tx, const st
     work.set_sessions(r[1].as<int>());
     *work.mutable_first_session_time() = FromMicros(r[2].as<int64_t>());
     *work.mutable_last_session_time() = FromMicros(r[3].as<int64_t>());
-    for (const auto& id : Split(r[4].as<std::string>())) {
+    for (const auto& id : SplitCommas(r[4].as<std::string>())) {
       work.add_entries(absl::StrCat("cases/", case_id, "/entries/", id));
     }
     out.push_back(std::move(work));
