@@ -17,6 +17,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/audit.h"
+#include "common/resource_name.h"
+#include "common/sql_values.h"
 #include "common/status.h"
 
 namespace fs {
@@ -36,21 +38,6 @@ constexpr char kPendingWhere[] =
 
 // At most this many events of one case per batch, so that one busy case never fills a batch.
 constexpr int kPerCaseInBatch = 50;
-
-std::string TextArray(const std::vector<std::string>& items) {
-  return absl::StrCat("{", absl::StrJoin(items, ","), "}");
-}
-
-bool IsUuid(absl::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(s[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Whether `full_name` is one of the envelope's payload types (not just any message).
 bool IsPayloadType(const std::string& full_name) {
@@ -251,7 +238,7 @@ OutboxRelay::OutboxRelay(ConnectionPool& pool, Subscriber subscriber,
       options_(std::move(options)),
       metrics_(metrics),
       authenticate_(std::move(authenticate)),
-      types_literal_(TextArray(subscriber_.types)) {}
+      types_literal_(PgTextArray(subscriber_.types)) {}
 
 OutboxRelay::~OutboxRelay() { Stop(); }
 
@@ -413,7 +400,7 @@ absl::StatusOr<long long> PruneOutbox(ConnectionPool& pool,
   long long pruned = 0;
   auto status = pool.Transact([&](pqxx::work& tx) {
     pruned =
-        tx.exec_prepared0("fs_outbox_prune", absl::ToDoubleSeconds(retention), TextArray(names))
+        tx.exec_prepared0("fs_outbox_prune", absl::ToDoubleSeconds(retention), PgTextArray(names))
             .affected_rows();
     return absl::OkStatus();
   });

@@ -513,7 +513,7 @@ icalcomponent* RenderEvent(const FeedInfo& info, const FeedEvent& event) {
                                icalproperty_new_location(CleanText(event.location).c_str()));
   }
   if (!event.chair_email.empty() || !event.chair_name.empty()) {
-    // ORGANIZER is a URI; without an address, a placeholder that mail clients will not use.
+    // ORGANIZER is a URI; without an address, an address mail clients will not use.
     std::string address = event.chair_email.empty()
                               ? std::string("invalid:nomail")
                               : absl::StrCat("mailto:", CleanText(event.chair_email));
