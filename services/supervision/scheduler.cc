@@ -1,6 +1,7 @@
 #include "services/supervision/scheduler.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <tuple>
 
@@ -44,6 +45,10 @@ class Bookings {
   }
   void Book(const std::string& id, int from, int to) {
     if (FreeTime* available = Available(id)) available->Set(from, to, false);
+  }
+  // Gives back time this run booked (it was free before, so it is free again).
+  void Unbook(const std::string& id, int from, int to) {
+    if (FreeTime* available = Available(id)) available->Set(from, to, true);
   }
 
  private:
@@ -186,117 +191,98 @@ int EarliestCommonRun(const std::vector<const FreeTime*>& people, int from, int 
   return -1;
 }
 
-Plan Schedule(const Problem& problem) {
-  const SlotGrid& grid = *problem.grid;
-  const int d = problem.case_slots;
-  Plan plan;
-  Bookings bookings(problem);
-  std::map<std::string, const CaseToPlace*> cases;
-  for (const auto& c : problem.cases) cases[c.id] = &c;
-  std::set<std::string> placed;
-  std::map<std::string, int> chair_load;  // sessions chaired
+namespace {
+
+// One run of the scheduler: the sessions so far and everyone's remaining time.
+class Planner {
+ public:
+  explicit Planner(const Problem& problem)
+      : problem_(problem), grid_(*problem.grid), d_(problem.case_slots), bookings_(problem) {
+    for (const auto& c : problem.cases) cases_[c.id] = &c;
+  }
+
+  Plan Run() {
+    KeepConfirmed();
+    PlaceEarliestDueFirst();
+    Consolidate();
+    return Finish();
+  }
+
+ private:
+  using Score = std::tuple<int64_t, int, int, int, int, int>;
 
   // Confirmed sessions first: kept as they are, less any case that became impossible there
   // (closed, no longer due, or an attendee no longer free); a session whose chair is no longer
   // free is given up whole.
-  std::vector<PlannedSession> sessions;
-  std::vector<PlannedSession> confirmed = problem.confirmed;
-  std::sort(confirmed.begin(), confirmed.end(),
-            [](const PlannedSession& a, const PlannedSession& b) { return a.id < b.id; });
-  for (const auto& session : confirmed) {
-    FreeTime* chair = bookings.Available(session.chair);
-    bool chair_ok =
-        chair && chair->IsFreeRun(session.start_slot, session.end_slot - session.start_slot);
-    PlannedSession kept = session;
-    kept.cases.clear();
-    for (const auto& placement : session.cases) {
-      auto it = cases.find(placement.case_id);
-      if (it == cases.end()) continue;  // closed or no longer due: simply leaves the session
-      bool ok = chair_ok;
-      for (const auto& id : it->second->attendees) {
-        const FreeTime* available = bookings.Available(id);
-        if (!available || !available->IsFreeRun(placement.slot, d)) ok = false;
-      }
-      if (ok) {
-        kept.cases.push_back(placement);
-        placed.insert(placement.case_id);
+  void KeepConfirmed() {
+    std::vector<PlannedSession> confirmed = problem_.confirmed;
+    std::sort(confirmed.begin(), confirmed.end(),
+              [](const PlannedSession& a, const PlannedSession& b) { return a.id < b.id; });
+    for (const auto& session : confirmed) {
+      FreeTime* chair = bookings_.Available(session.chair);
+      bool chair_ok =
+          chair && chair->IsFreeRun(session.start_slot, session.end_slot - session.start_slot);
+      PlannedSession kept = session;
+      kept.cases.clear();
+      for (const auto& placement : session.cases) {
+        auto it = cases_.find(placement.case_id);
+        if (it == cases_.end()) continue;  // closed or no longer due: simply leaves the session
+        bool ok = chair_ok;
         for (const auto& id : it->second->attendees) {
-          bookings.Book(id, placement.slot, placement.slot + d);
+          const FreeTime* available = bookings_.Available(id);
+          if (!available || !available->IsFreeRun(placement.slot, d_)) ok = false;
         }
-      } else {
-        plan.moved.push_back(placement.case_id);
+        if (ok) {
+          kept.cases.push_back(placement);
+          placed_.insert(placement.case_id);
+          for (const auto& id : it->second->attendees) {
+            bookings_.Book(id, placement.slot, placement.slot + d_);
+          }
+        } else {
+          plan_.moved.push_back(placement.case_id);
+        }
       }
+      if (kept.cases.empty()) continue;
+      bookings_.Book(kept.chair, kept.start_slot, kept.end_slot);
+      kept.confirmed = true;
+      AddSession(std::move(kept));
     }
-    if (kept.cases.empty()) continue;
-    bookings.Book(kept.chair, kept.start_slot, kept.end_slot);
-    kept.confirmed = true;
-    ++chair_load[kept.chair];
-    sessions.push_back(std::move(kept));
   }
 
   // Then the rest, earliest due first (ties by id): each where it is least late; among equally
-  // late places, joining a session before opening one, then the session sharing most
-  // attendees, then the least loaded chair, then the earliest time.
-  std::vector<const CaseToPlace*> order;
-  for (const auto& c : problem.cases) {
-    if (!placed.contains(c.id)) order.push_back(&c);
-  }
-  std::sort(order.begin(), order.end(), [](const CaseToPlace* a, const CaseToPlace* b) {
-    return std::tie(a->due, a->id) < std::tie(b->due, b->id);
-  });
-  for (const CaseToPlace* c : order) {
-    int from = grid.SlotAt(c->earliest);
-    std::vector<const FreeTime*> attendees;
-    bool missing = false;
-    for (const auto& id : c->attendees) {
-      const FreeTime* available = bookings.Available(id);
-      if (!available) missing = true;
-      attendees.push_back(available);
+  // late places, joining a session (at its end) before opening one, then the session sharing
+  // most attendees, then the least loaded chair, then the earliest time.
+  void PlaceEarliestDueFirst() {
+    std::vector<const CaseToPlace*> order;
+    for (const auto& c : problem_.cases) {
+      if (!placed_.contains(c.id)) order.push_back(&c);
     }
-    using Score = std::tuple<int64_t, int, int, int, int, int>;  // see above; last: index
-    bool found = false;
-    Score best;
-    std::string best_chair;
-    int best_slot = -1;
-    int best_session = -1;
-    if (!missing) {
-      std::set<std::string> mine(c->attendees.begin(), c->attendees.end());
-      // Joining an open (unconfirmed) session of one of the case's chairs, at its end.
-      for (int i = 0; i < static_cast<int>(sessions.size()); ++i) {
-        const auto& s = sessions[i];
-        if (s.confirmed || static_cast<int>(s.cases.size()) >= problem.max_cases) continue;
-        if (std::find(c->chairs.begin(), c->chairs.end(), s.chair) == c->chairs.end()) continue;
-        int slot = s.end_slot;
-        if (slot < from || slot + d > grid.size()) continue;
-        const FreeTime* chair = bookings.Available(s.chair);
-        if (!chair || !chair->IsFreeRun(slot, d)) continue;
-        if (grid.Day(slot) != grid.Day(s.start_slot)) continue;
-        bool ok = true;
-        for (const FreeTime* a : attendees) ok = ok && a->IsFreeRun(slot, d);
-        if (!ok) continue;
-        int overlap = 0;
-        for (const auto& p : s.cases) {
-          for (const auto& id : cases.at(p.case_id)->attendees) overlap += mine.contains(id);
-        }
-        Score score{
-            LatenessMinutes(grid, slot + d, c->due), 0, -overlap, chair_load[s.chair], slot, i};
-        if (!found || score < best) {
-          found = true;
-          best = score;
-          best_session = i;
-          best_slot = slot;
-        }
+    std::sort(order.begin(), order.end(), [](const CaseToPlace* a, const CaseToPlace* b) {
+      return std::tie(a->due, a->id) < std::tie(b->due, b->id);
+    });
+    for (const CaseToPlace* c : order) {
+      int from = grid_.SlotAt(c->earliest);
+      std::vector<const FreeTime*> attendees;
+      if (!Attendees(*c, &attendees)) {
+        plan_.unplaced.push_back({c->id, ReasonUnplaced(problem_, *c, from)});
+        continue;
       }
+      bool found = false;
+      Score best;
+      std::string best_chair;
+      int best_slot = -1;
+      int best_session = -1;
+      BestJoin(*c, attendees, from, std::numeric_limits<int64_t>::max(), /*before_start=*/false,
+               &found, &best, &best_session, &best_slot);
       // Opening a session with each possible chair at the earliest common free time.
       for (int k = 0; k < static_cast<int>(c->chairs.size()); ++k) {
-        const FreeTime* chair = bookings.Available(c->chairs[k]);
+        const FreeTime* chair = bookings_.Available(c->chairs[k]);
         if (!chair) continue;
         std::vector<const FreeTime*> everyone = attendees;
         everyone.push_back(chair);
-        int slot = EarliestCommonRun(everyone, from, grid.size(), d);
+        int slot = EarliestCommonRun(everyone, from, grid_.size(), d_);
         if (slot < 0) continue;
-        Score score{
-            LatenessMinutes(grid, slot + d, c->due), 1, 0, chair_load[c->chairs[k]], slot, k};
+        Score score{Lateness(slot, *c), 1, 0, chair_load_[c->chairs[k]], slot, k};
         if (!found || score < best) {
           found = true;
           best = score;
@@ -305,47 +291,245 @@ Plan Schedule(const Problem& problem) {
           best_slot = slot;
         }
       }
+      if (!found) {
+        plan_.unplaced.push_back({c->id, ReasonUnplaced(problem_, *c, from)});
+        continue;
+      }
+      if (best_session < 0) {
+        PlannedSession s;
+        s.chair = best_chair;
+        s.start_slot = best_slot;
+        s.end_slot = best_slot;
+        best_session = AddSession(std::move(s));
+      }
+      Join(*c, best_session, best_slot, nullptr);
     }
-    if (!found) {
-      plan.unplaced.push_back({c->id, ReasonUnplaced(problem, *c, from)});
-      continue;
-    }
-    if (best_session < 0) {
-      PlannedSession s;
-      s.chair = best_chair;
-      s.start_slot = best_slot;
-      s.end_slot = best_slot;
-      ++chair_load[best_chair];
-      sessions.push_back(std::move(s));
-      best_session = static_cast<int>(sessions.size()) - 1;
-    }
-    PlannedSession& s = sessions[best_session];
-    s.cases.push_back({c->id, best_slot});
-    s.end_slot = best_slot + d;
-    bookings.Book(s.chair, best_slot, best_slot + d);
-    for (const auto& id : c->attendees) bookings.Book(id, best_slot, best_slot + d);
   }
 
-  for (const auto& s : sessions) {
-    for (const auto& p : s.cases) {
-      int64_t late = LatenessMinutes(grid, p.slot + d, cases.at(p.case_id)->due);
-      plan.total_lateness_minutes += late;
-      if (late == 0) {
-        ++plan.on_time;
-      } else {
-        ++plan.late;
+  // Fewer sessions: the smallest sessions first, each emptied into others of its cases' chairs
+  // when every one of its cases finds a place no later than it had, and nobody attends more
+  // sessions than before. Repeated while it helps; lateness never grows.
+  void Consolidate() {
+    for (int pass = 0; pass < 8; ++pass) {
+      std::vector<int> order;
+      for (int i = 0; i < static_cast<int>(sessions_.size()); ++i) {
+        if (!removed_[i] && !sessions_[i].confirmed) order.push_back(i);
+      }
+      std::sort(order.begin(), order.end(), [this](int a, int b) {
+        const auto& x = sessions_[a];
+        const auto& y = sessions_[b];
+        return std::tuple(x.cases.size(), x.start_slot, x.chair, a) <
+               std::tuple(y.cases.size(), y.start_slot, y.chair, b);
+      });
+      bool improved = false;
+      for (int i : order) improved = TryEmpty(i) || improved;
+      if (!improved) return;
+    }
+  }
+
+  // What one booking changed, to undo it.
+  struct Booked {
+    std::string id;
+    int from;
+    int to;
+  };
+
+  bool TryEmpty(int index) {
+    const PlannedSession emptied = sessions_[index];
+    removed_[index] = true;
+    bookings_.Unbook(emptied.chair, emptied.start_slot, emptied.end_slot);
+    for (const auto& p : emptied.cases) {
+      for (const auto& id : cases_.at(p.case_id)->attendees)
+        bookings_.Unbook(id, p.slot, p.slot + d_);
+    }
+    std::map<int, PlannedSession> before;  // targets as they were
+    std::vector<Booked> booked;
+    bool ok = true;
+    for (const auto& p : emptied.cases) {
+      const CaseToPlace& c = *cases_.at(p.case_id);
+      std::vector<const FreeTime*> attendees;
+      if (!Attendees(c, &attendees)) {
+        ok = false;
+        break;
+      }
+      bool found = false;
+      Score best;
+      int target = -1;
+      int slot = -1;
+      BestJoin(c, attendees, grid_.SlotAt(c.earliest), Lateness(p.slot, c),
+               /*before_start=*/true, &found, &best, &target, &slot);
+      if (!found) {
+        ok = false;
+        break;
+      }
+      before.emplace(target, sessions_[target]);
+      Join(c, target, slot, &booked);
+    }
+    if (ok) {
+      int attendances_before = static_cast<int>(Present(emptied).size());
+      int attendances_after = 0;
+      for (const auto& [target, was] : before) {
+        attendances_before += static_cast<int>(Present(was).size());
+        attendances_after += static_cast<int>(Present(sessions_[target]).size());
+      }
+      ok = attendances_after <= attendances_before;
+    }
+    if (ok) {
+      --chair_load_[emptied.chair];
+      return true;
+    }
+    for (const auto& b : booked) bookings_.Unbook(b.id, b.from, b.to);
+    for (auto& [target, was] : before) sessions_[target] = std::move(was);
+    bookings_.Book(emptied.chair, emptied.start_slot, emptied.end_slot);
+    for (const auto& p : emptied.cases) {
+      for (const auto& id : cases_.at(p.case_id)->attendees)
+        bookings_.Book(id, p.slot, p.slot + d_);
+    }
+    removed_[index] = false;
+    return false;
+  }
+
+  // The best place for `c` in an open session of one of its chairs, no later than
+  // `max_lateness`: at the session's end or just before its start, on the session's day, with
+  // the chair and every attendee free.
+  void BestJoin(const CaseToPlace& c, const std::vector<const FreeTime*>& attendees, int from,
+                int64_t max_lateness, bool before_start, bool* found, Score* best,
+                int* best_session, int* best_slot) {
+    std::set<std::string> mine(c.attendees.begin(), c.attendees.end());
+    for (const auto& chair_id : c.chairs) {
+      auto by_chair = by_chair_.find(chair_id);
+      if (by_chair == by_chair_.end()) continue;
+      const FreeTime* chair = bookings_.Available(chair_id);
+      if (!chair) continue;
+      for (int i : by_chair->second) {
+        const PlannedSession& s = sessions_[i];
+        if (removed_[i] || s.confirmed || static_cast<int>(s.cases.size()) >= problem_.max_cases) {
+          continue;
+        }
+        int overlap = -1;
+        for (int slot : {s.end_slot, before_start ? s.start_slot - d_ : -1}) {
+          if (slot < from || slot < 0 || slot + d_ > grid_.size()) continue;
+          if (grid_.Day(slot) != grid_.Day(s.start_slot) ||
+              grid_.Day(slot + d_ - 1) != grid_.Day(s.start_slot)) {
+            continue;
+          }
+          if (!chair->IsFreeRun(slot, d_)) continue;
+          bool free = true;
+          for (const FreeTime* a : attendees) free = free && a->IsFreeRun(slot, d_);
+          if (!free) continue;
+          int64_t late = Lateness(slot, c);
+          if (late > max_lateness) continue;
+          if (overlap < 0) {
+            overlap = 0;
+            for (const auto& p : s.cases) {
+              for (const auto& id : cases_.at(p.case_id)->attendees) overlap += mine.contains(id);
+            }
+          }
+          Score score{late, 0, -overlap, chair_load_[s.chair], slot, i};
+          if (!*found || score < *best) {
+            *found = true;
+            *best = score;
+            *best_session = i;
+            *best_slot = slot;
+          }
+        }
       }
     }
   }
-  std::sort(sessions.begin(), sessions.end(), [](const PlannedSession& a, const PlannedSession& b) {
-    return std::tie(a.start_slot, a.chair) < std::tie(b.start_slot, b.chair);
-  });
-  plan.sessions = std::move(sessions);
-  std::sort(plan.unplaced.begin(), plan.unplaced.end(),
-            [](const Unplaced& a, const Unplaced& b) { return a.case_id < b.case_id; });
-  std::sort(plan.moved.begin(), plan.moved.end());
-  return plan;
-}
+
+  // Puts `c` into session `index` at `slot` (its end or just before its start).
+  void Join(const CaseToPlace& c, int index, int slot, std::vector<Booked>* booked) {
+    PlannedSession& s = sessions_[index];
+    if (s.cases.empty() || slot >= s.end_slot) {
+      if (s.cases.empty()) s.start_slot = slot;
+      s.cases.push_back({c.id, slot});
+      s.end_slot = slot + d_;
+    } else {
+      s.cases.insert(s.cases.begin(), {c.id, slot});
+      s.start_slot = slot;
+    }
+    bookings_.Book(s.chair, slot, slot + d_);
+    for (const auto& id : c.attendees) bookings_.Book(id, slot, slot + d_);
+    if (booked) {
+      booked->push_back({s.chair, slot, slot + d_});
+      for (const auto& id : c.attendees) booked->push_back({id, slot, slot + d_});
+    }
+  }
+
+  int AddSession(PlannedSession session) {
+    int index = static_cast<int>(sessions_.size());
+    ++chair_load_[session.chair];
+    by_chair_[session.chair].push_back(index);
+    sessions_.push_back(std::move(session));
+    removed_.push_back(false);
+    return index;
+  }
+
+  // false when an attendee has no availability at all.
+  bool Attendees(const CaseToPlace& c, std::vector<const FreeTime*>* out) {
+    for (const auto& id : c.attendees) {
+      const FreeTime* available = bookings_.Available(id);
+      if (!available) return false;
+      out->push_back(available);
+    }
+    return true;
+  }
+
+  std::set<std::string> Present(const PlannedSession& s) const {
+    std::set<std::string> present = {s.chair};
+    for (const auto& p : s.cases) {
+      const auto& attendees = cases_.at(p.case_id)->attendees;
+      present.insert(attendees.begin(), attendees.end());
+    }
+    return present;
+  }
+
+  int64_t Lateness(int start_slot, const CaseToPlace& c) const {
+    return LatenessMinutes(grid_, start_slot + d_, c.due);
+  }
+
+  Plan Finish() {
+    std::vector<PlannedSession> sessions;
+    for (int i = 0; i < static_cast<int>(sessions_.size()); ++i) {
+      if (removed_[i]) continue;
+      for (const auto& p : sessions_[i].cases) {
+        int64_t late = Lateness(p.slot, *cases_.at(p.case_id));
+        plan_.total_lateness_minutes += late;
+        if (late == 0) {
+          ++plan_.on_time;
+        } else {
+          ++plan_.late;
+        }
+      }
+      sessions.push_back(std::move(sessions_[i]));
+    }
+    std::sort(sessions.begin(), sessions.end(),
+              [](const PlannedSession& a, const PlannedSession& b) {
+                return std::tie(a.start_slot, a.chair) < std::tie(b.start_slot, b.chair);
+              });
+    plan_.sessions = std::move(sessions);
+    std::sort(plan_.unplaced.begin(), plan_.unplaced.end(),
+              [](const Unplaced& a, const Unplaced& b) { return a.case_id < b.case_id; });
+    std::sort(plan_.moved.begin(), plan_.moved.end());
+    return std::move(plan_);
+  }
+
+  const Problem& problem_;
+  const SlotGrid& grid_;
+  const int d_;
+  Bookings bookings_;
+  std::map<std::string, const CaseToPlace*> cases_;
+  std::set<std::string> placed_;
+  std::vector<PlannedSession> sessions_;
+  std::vector<bool> removed_;
+  std::map<std::string, std::vector<int>> by_chair_;
+  std::map<std::string, int> chair_load_;  // sessions chaired
+  Plan plan_;
+};
+
+}  // namespace
+
+Plan Schedule(const Problem& problem) { return Planner(problem).Run(); }
 
 std::map<std::string, int> SessionsPerPractitioner(const Plan& plan,
                                                    const std::vector<CaseToPlace>& cases) {

@@ -107,6 +107,50 @@ TEST(SchedulerTest, PlacesCasesBeforeTheirDueDatesWhenEveryoneIsFree) {
             "Mon 09:00");
 }
 
+TEST(SchedulerTest, ASessionOpenedAloneIsMergedIntoAnotherWhenNobodyIsLater) {
+  Fixture f(Local(2026, 11, 30), Local(2026, 12, 5));  // Monday to Friday
+  Availability busy_early;  // sw1: busy 09:00-10:00 on Monday
+  busy_early.busy = {{Local(2026, 11, 30, 9), Local(2026, 11, 30, 10)}};
+  Availability busy_late;  // sw2: busy 10:30-11:00 on Monday, and from 11:00 the rest of the week
+  busy_late.busy = {{Local(2026, 11, 30, 10, 30), Local(2026, 12, 5)}};
+  f.Person("tm");
+  f.Person("sw1", busy_early);
+  f.Person("sw2", busy_late);
+  f.Case("a", Local(2026, 12, 1, 17), {"sw1"});
+  f.Case("b", Local(2026, 12, 4, 17), {"sw2"});
+  Plan plan = Schedule(f.problem);
+  ExpectSound(f, plan);
+  // Earliest due first: a opens at 10:00 (sw1's first free time); b cannot follow it at 10:30,
+  // so it would open its own session at 09:00. Just before a, at 09:30, everyone is free: one
+  // session, nobody later, and the chair sits once instead of twice.
+  ASSERT_EQ(plan.sessions.size(), 1u);
+  EXPECT_EQ(absl::FormatTime("%a %H:%M", f.grid.TimeOf(plan.sessions[0].start_slot), London()),
+            "Mon 09:30");
+  ASSERT_EQ(plan.sessions[0].cases.size(), 2u);
+  EXPECT_EQ(plan.sessions[0].cases[0].case_id, "b");
+  EXPECT_EQ(plan.sessions[0].cases[1].case_id, "a");
+  EXPECT_EQ(plan.total_lateness_minutes, 0);
+  EXPECT_EQ(SessionsPerPractitioner(plan, f.problem.cases).at("tm"), 1);
+}
+
+TEST(SchedulerTest, NoMergeThatWouldMakeACaseLater) {
+  Fixture f(Local(2026, 11, 30), Local(2026, 12, 5));
+  Availability busy_early;  // sw1: busy until 10:00 on Monday
+  busy_early.busy = {{Local(2026, 11, 30, 9), Local(2026, 11, 30, 10)}};
+  Availability only_nine;  // sw2: free only 09:00-09:30 on Monday
+  only_nine.busy = {{Local(2026, 11, 30, 9, 30), Local(2026, 12, 5)}};
+  f.Person("tm");
+  f.Person("sw1", busy_early);
+  f.Person("sw2", only_nine);
+  f.Case("a", Local(2026, 12, 1, 17), {"sw1"});
+  f.Case("b", Local(2026, 12, 4, 17), {"sw2"});
+  Plan plan = Schedule(f.problem);
+  ExpectSound(f, plan);
+  // b can only be at 09:00 and a only from 10:00: two sessions stay.
+  EXPECT_EQ(plan.sessions.size(), 2u);
+  EXPECT_EQ(plan.on_time, 2);
+}
+
 TEST(SchedulerTest, NeverOnABankHolidayOrAWeekendOrOutsideHours) {
   // Christmas 2026: Friday 25 and Monday 28 are bank holidays.
   Fixture f(Local(2026, 12, 24, 16), Local(2026, 12, 31));
