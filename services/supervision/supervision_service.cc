@@ -62,17 +62,37 @@ bool InTeam(const Caller& caller, const std::string& team) {
   return std::find(caller.teams.begin(), caller.teams.end(), team) != caller.teams.end();
 }
 
-// Availability is the practitioner's own, or their team manager's to keep for them.
-absl::StatusOr<std::string> PractitionerFor(const Caller& caller, const std::string& name,
-                                            absl::string_view field,
+// Whether `practitioner` works in one of `teams` as far as supervision knows: allocated to one of
+// their open cases, or named among their chairs.
+bool WorksInTeams(pqxx::work& tx, const std::string& practitioner,
+                  const std::vector<std::string>& teams) {
+  for (const auto& team : teams) {
+    auto chairs = SupervisionStore::FindChairs(tx, team);
+    if (chairs && (chairs->chair() == practitioner ||
+                   std::find(chairs->deputies().begin(), chairs->deputies().end(), practitioner) !=
+                       chairs->deputies().end())) {
+      return true;
+    }
+  }
+  for (const auto& c : SupervisionStore::OpenCases(tx, teams)) {
+    if (c.allocations.contains(practitioner)) return true;
+  }
+  return false;
+}
+
+// Availability is the practitioner's own, or their team manager's to keep for them (not any
+// team manager's: the calendar feed shows case references and times).
+absl::StatusOr<std::string> PractitionerFor(pqxx::work& tx, const Caller& caller,
+                                            const std::string& name, absl::string_view field,
                                             std::initializer_list<absl::string_view> shape) {
   auto ids = ParseResourceName(name, field, shape);
   if (!ids.ok()) return ids.status();
   const std::string& practitioner = (*ids)[0];
   if (auto s = CheckIdentifier(practitioner, field); !s.ok()) return s;
-  if (practitioner != caller.principal.id && caller.role != PractitionerRole::kTeamManager) {
+  if (practitioner != caller.principal.id && (caller.role != PractitionerRole::kTeamManager ||
+                                              !WorksInTeams(tx, practitioner, caller.teams))) {
     return absl::PermissionDeniedError(
-        "a practitioner's availability is kept by themselves or a team manager");
+        "a practitioner's availability is kept by themselves or their team manager");
   }
   return ids->size() > 1 ? (*ids)[1] : practitioner;
 }
@@ -134,6 +154,26 @@ absl::StatusOr<v1::Session> LoadSession(pqxx::work& tx, const std::string& name,
   auto session = SupervisionStore::FindSession(tx, (*ids)[0], lock);
   if (!session) return absl::NotFoundError(absl::StrCat("session ", Quote(name), " not found"));
   return *session;
+}
+
+// The case of "cases/{case}/supervisionStatus", or NOT_FOUND.
+absl::StatusOr<CaseRow> FindCaseOfStatus(pqxx::work& tx, const std::string& name,
+                                         bool lock = false) {
+  // The singleton has no id after it: parse as if it had one.
+  auto ids = ParseResourceName(name + "/x", "name", {"cases", "supervisionStatus"});
+  if (!ids.ok() || !absl::EndsWith(name, "/supervisionStatus")) {
+    return InvalidField("name", "cases/{case}/supervisionStatus");
+  }
+  if (lock && !SupervisionStore::CaseExists(tx, (*ids)[0])) {
+    return absl::NotFoundError(
+        absl::StrCat("case ", Quote(absl::StrCat("cases/", (*ids)[0])), " not found"));
+  }
+  auto c = SupervisionStore::FindCase(tx, (*ids)[0]);
+  if (!c) {
+    return absl::NotFoundError(
+        absl::StrCat("case ", Quote(absl::StrCat("cases/", (*ids)[0])), " not found"));
+  }
+  return *c;
 }
 
 bool Attends(const v1::Session& session, const std::string& who) {
@@ -225,18 +265,8 @@ grpc::Status SupervisionServiceImpl::GetCaseStatus(grpc::ServerContext* context,
   return runner_.Run(
       context, "GetCaseStatus", request->name(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-        auto ids = ParseResourceName(request->name(), "name", {"cases", "supervisionStatus"});
-        if (!ids.ok()) {
-          // "cases/{case}/supervisionStatus" has no id after the singleton.
-          ids = ParseResourceName(request->name() + "/x", "name", {"cases", "supervisionStatus"});
-          if (!ids.ok()) {
-            return InvalidField("name", "cases/{case}/supervisionStatus");
-          }
-        }
-        auto c = SupervisionStore::FindCase(tx, (*ids)[0]);
-        if (!c) {
-          return absl::NotFoundError(absl::StrCat("case 'cases/", Quote((*ids)[0]), "' not found"));
-        }
+        auto c = FindCaseOfStatus(tx, request->name());
+        if (!c.ok()) return c.status();
         if (!InTeam(caller, c->team) && !c->allocations.contains(caller.principal.id)) {
           return absl::PermissionDeniedError(
               "a case's supervision is seen by its team and its practitioners");
@@ -244,6 +274,35 @@ grpc::Status SupervisionServiceImpl::GetCaseStatus(grpc::ServerContext* context,
         *response = StatusOf(tx, *c, policy_, clock_());
         return absl::OkStatus();
       });
+}
+
+grpc::Status SupervisionServiceImpl::RecordEarlierSupervision(
+    grpc::ServerContext* context, const v1::RecordEarlierSupervisionRequest* request,
+    v1::CaseStatus* response) {
+  return runner_.Run(context, "RecordEarlierSupervision", request->name(), response,
+                     [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
+                       auto c = FindCaseOfStatus(tx, request->name(), /*lock=*/true);
+                       if (!c.ok()) return c.status();
+                       if (!ManagesTeam(caller, c->team)) {
+                         return absl::PermissionDeniedError(
+                             "only the case's team manager records a GCS held before this service");
+                       }
+                       absl::Time now = clock_();
+                       auto day = ParsePastDate(request->held_date(), "held_date",
+                                                absl::ToCivilDay(now, London()));
+                       if (!day.ok()) return day.status();
+                       // Noon, London: the day is what counts.
+                       absl::Time held = absl::FromCivil(absl::CivilHour(*day) + 12, London());
+                       if (c->times.last_held && *c->times.last_held > held) {
+                         return absl::FailedPreconditionError(absl::StrCat(
+                             "a later GCS is already known for this case (",
+                             absl::FormatTime("%Y-%m-%d", *c->times.last_held, London()), ")"));
+                       }
+                       SupervisionStore::RecordHeld(tx, c->id, held, "");
+                       auto updated = SupervisionStore::FindCase(tx, c->id);
+                       *response = StatusOf(tx, *updated, policy_, now);
+                       return absl::OkStatus();
+                     });
 }
 
 // ---- Chairs ----
@@ -315,13 +374,10 @@ grpc::Status SupervisionServiceImpl::GetWorkingHours(grpc::ServerContext* contex
                        if (!absl::EndsWith(request->name(), "/workingHours")) {
                          return InvalidField("name", "practitioners/{practitioner}/workingHours");
                        }
-                       auto who = PractitionerFor(caller, request->name(), "name",
+                       // The singleton has no id after it: parse as if it had one.
+                       auto who = PractitionerFor(tx, caller, request->name() + "/x", "name",
                                                   {"practitioners", "workingHours"});
-                       if (!who.ok()) {
-                         who = PractitionerFor(caller, request->name() + "/x", "name",
-                                               {"practitioners", "workingHours"});
-                         if (!who.ok()) return who.status();
-                       }
+                       if (!who.ok()) return who.status();
                        std::string practitioner = PractitionerId(request->name());
                        if (auto hours = SupervisionStore::FindWorkingHours(tx, practitioner)) {
                          *response = *hours;
@@ -349,7 +405,7 @@ grpc::Status SupervisionServiceImpl::UpdateWorkingHours(
         if (!absl::EndsWith(given.name(), "/workingHours")) {
           return InvalidField("working_hours.name", "practitioners/{practitioner}/workingHours");
         }
-        auto who = PractitionerFor(caller, given.name() + "/x", "working_hours.name",
+        auto who = PractitionerFor(tx, caller, given.name() + "/x", "working_hours.name",
                                    {"practitioners", "workingHours"});
         if (!who.ok()) return who.status();
         std::string practitioner = PractitionerId(given.name());
@@ -371,7 +427,7 @@ grpc::Status SupervisionServiceImpl::CreateLeave(grpc::ServerContext* context,
   return runner_.Run(
       context, "CreateLeave", request->parent(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
-        auto who = PractitionerFor(caller, request->parent(), "parent", {"practitioners"});
+        auto who = PractitionerFor(tx, caller, request->parent(), "parent", {"practitioners"});
         if (!who.ok()) return who.status();
         if (auto s = CheckRequestId(request->request_id()); !s.ok()) return s;
         if (auto first = EarlierCreate(tx, caller, "CreateLeave", request->request_id())) {
@@ -403,7 +459,7 @@ grpc::Status SupervisionServiceImpl::DeleteLeave(grpc::ServerContext* context,
   return runner_.Run(
       context, "DeleteLeave", request->name(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-        auto id = PractitionerFor(caller, request->name(), "name", {"practitioners", "leave"});
+        auto id = PractitionerFor(tx, caller, request->name(), "name", {"practitioners", "leave"});
         if (!id.ok()) return id.status();
         std::string practitioner = PractitionerId(request->name());
         auto leave = SupervisionStore::FindLeave(tx, practitioner, *id);
@@ -421,8 +477,8 @@ grpc::Status SupervisionServiceImpl::ListLeave(grpc::ServerContext* context,
                                                v1::ListLeaveResponse* response) {
   return runner_.Run(context, "ListLeave", request->parent(), response,
                      [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-                       auto who =
-                           PractitionerFor(caller, request->parent(), "parent", {"practitioners"});
+                       auto who = PractitionerFor(tx, caller, request->parent(), "parent",
+                                                  {"practitioners"});
                        if (!who.ok()) return who.status();
                        for (auto& leave : SupervisionStore::ListLeave(tx, *who)) {
                          *response->add_leave() = std::move(leave);
@@ -437,7 +493,7 @@ grpc::Status SupervisionServiceImpl::CreateBusyBlock(grpc::ServerContext* contex
   return runner_.Run(
       context, "CreateBusyBlock", request->parent(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) {
-        auto who = PractitionerFor(caller, request->parent(), "parent", {"practitioners"});
+        auto who = PractitionerFor(tx, caller, request->parent(), "parent", {"practitioners"});
         if (!who.ok()) return who.status();
         if (auto s = CheckRequestId(request->request_id()); !s.ok()) return s;
         if (auto first = EarlierCreate(tx, caller, "CreateBusyBlock", request->request_id())) {
@@ -467,21 +523,21 @@ grpc::Status SupervisionServiceImpl::CreateBusyBlock(grpc::ServerContext* contex
 grpc::Status SupervisionServiceImpl::DeleteBusyBlock(grpc::ServerContext* context,
                                                      const v1::DeleteBusyBlockRequest* request,
                                                      v1::BusyBlock* response) {
-  return runner_.Run(
-      context, "DeleteBusyBlock", request->name(), response,
-      [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-        auto id = PractitionerFor(caller, request->name(), "name", {"practitioners", "busyBlocks"});
-        if (!id.ok()) return id.status();
-        std::string practitioner = PractitionerId(request->name());
-        auto block = SupervisionStore::FindBusy(tx, practitioner, *id);
-        if (!block) {
-          return absl::NotFoundError(
-              absl::StrCat("busy block ", Quote(request->name()), " not found"));
-        }
-        SupervisionStore::DeleteBusy(tx, *id);
-        *response = *block;
-        return absl::OkStatus();
-      });
+  return runner_.Run(context, "DeleteBusyBlock", request->name(), response,
+                     [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
+                       auto id = PractitionerFor(tx, caller, request->name(), "name",
+                                                 {"practitioners", "busyBlocks"});
+                       if (!id.ok()) return id.status();
+                       std::string practitioner = PractitionerId(request->name());
+                       auto block = SupervisionStore::FindBusy(tx, practitioner, *id);
+                       if (!block) {
+                         return absl::NotFoundError(
+                             absl::StrCat("busy block ", Quote(request->name()), " not found"));
+                       }
+                       SupervisionStore::DeleteBusy(tx, *id);
+                       *response = *block;
+                       return absl::OkStatus();
+                     });
 }
 
 grpc::Status SupervisionServiceImpl::ListBusyBlocks(grpc::ServerContext* context,
@@ -490,7 +546,7 @@ grpc::Status SupervisionServiceImpl::ListBusyBlocks(grpc::ServerContext* context
   return runner_.Run(
       context, "ListBusyBlocks", request->parent(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-        auto who = PractitionerFor(caller, request->parent(), "parent", {"practitioners"});
+        auto who = PractitionerFor(tx, caller, request->parent(), "parent", {"practitioners"});
         if (!who.ok()) return who.status();
         absl::Time start = absl::InfinitePast();
         absl::Time end = absl::InfiniteFuture();
@@ -925,8 +981,12 @@ grpc::Status SupervisionServiceImpl::ImportFreeBusy(grpc::ServerContext* context
   return runner_.Run(
       context, "ImportFreeBusy", request->parent(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-        auto who = PractitionerFor(caller, request->parent(), "parent", {"practitioners"});
+        auto who = PractitionerFor(tx, caller, request->parent(), "parent", {"practitioners"});
         if (!who.ok()) return who.status();
+        // libical reads up to a NUL: what follows would be lost without a word.
+        if (request->icalendar().find('\0') != std::string::npos) {
+          return InvalidField("icalendar", "must not contain NUL characters");
+        }
         auto busy = ParseBusyTime(request->icalendar(), clock_());
         if (!busy.ok()) return InvalidField("icalendar", busy.status().message());
         // The calendar's range replaces what an earlier import said of it.
@@ -947,7 +1007,7 @@ grpc::Status SupervisionServiceImpl::GetCalendarFeed(grpc::ServerContext* contex
   return runner_.Run(
       context, "GetCalendarFeed", request->parent(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-        auto who = PractitionerFor(caller, request->parent(), "parent", {"practitioners"});
+        auto who = PractitionerFor(tx, caller, request->parent(), "parent", {"practitioners"});
         if (!who.ok()) return who.status();
         absl::Time now = clock_();
         int64_t last = 0;

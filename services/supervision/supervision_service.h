@@ -32,6 +32,9 @@ class SupervisionServiceImpl final : public v1::SupervisionService::Service {
                                 v1::ListCaseStatusesResponse*) override;
   grpc::Status GetCaseStatus(grpc::ServerContext*, const v1::GetCaseStatusRequest*,
                              v1::CaseStatus*) override;
+  grpc::Status RecordEarlierSupervision(grpc::ServerContext*,
+                                        const v1::RecordEarlierSupervisionRequest*,
+                                        v1::CaseStatus*) override;
   grpc::Status GetTeamChairs(grpc::ServerContext*, const v1::GetTeamChairsRequest*,
                              v1::TeamChairs*) override;
   grpc::Status UpdateTeamChairs(grpc::ServerContext*, const v1::UpdateTeamChairsRequest*,
