@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 """Loads synthetic demo families into running services (insecure dev auth): cases into
-case_records and, when --workbook is given, a worker's recordings into the workbook.
+case_records; when --workbook is given, a worker's recordings into the workbook; when
+--supervision is given, the team's chairs and availability, the date of each family's last
+Group Case Supervision before the service, and a planned month of sessions.
 
 Every name, date and NHS number here is invented; NHS numbers are from the 999 test range.
 Safe to run twice: creates carry request ids, so a second run finds what the first made.
 Usage: load-demo-data.py --target 127.0.0.1:50051 [--workbook 127.0.0.1:50052]
+                         [--supervision 127.0.0.1:50053]
 """
 import argparse
+import datetime
 import os
 import subprocess
 import sys
@@ -21,6 +25,8 @@ sys.path.insert(0, os.path.join(BUILD, "py"))
 import grpc  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
+from fs.supervision.v1 import supervision_pb2 as sv  # noqa: E402
+from fs.supervision.v1 import supervision_pb2_grpc as srpc  # noqa: E402
 from fs.workbook.v1 import workbook_pb2 as wb  # noqa: E402
 from fs.workbook.v1 import workbook_pb2_grpc as wrpc  # noqa: E402
 from google.protobuf import field_mask_pb2, timestamp_pb2  # noqa: E402
@@ -77,6 +83,42 @@ FAMILIES = [
      "adults": [("Marta", "Novak", "1991-08-30", "MOTHER", ["3B"])],
      "mdt": []},
 ]
+
+# More families of the team, so that Group Case Supervision has a month's work: (surname,
+# mother, child, child's birth date, lead, specialists).
+MORE = [
+    ("Ahmed", "Nadia", "Zain", "2017-03-02", "sw.ali", ["da.victim.reid", "mh.nowak"]),
+    ("Baker", "Gemma", "Alfie", "2014-11-19", "sw.brown", ["rec.evans"]),
+    ("Carter", "Jodie", "Ruby", "2020-06-08", "sw.okafor", ["da.victim.reid", "da.perp.khan"]),
+    ("Dixon", "Stacey", "Harvey", "2013-01-27", "sw.mensah", ["mh.nowak", "fsw.clarke"]),
+    ("Ellis", "Amy", "Freya", "2019-09-14", "sw.ali", ["rec.evans", "pa.hughes"]),
+    ("Foster", "Claire", "Logan", "2016-04-03", "sw.brown", ["da.victim.reid"]),
+    ("Grant", "Toni", "Isla", "2021-12-22", "sw.okafor", ["mh.nowak"]),
+    ("Hussain", "Samina", "Adam", "2012-08-30", "sw.mensah", ["da.perp.khan", "fsw.clarke"]),
+    ("Iqbal", "Farah", "Aisha", "2018-02-11", "sw.ali", ["psy.ahmed"]),
+    ("Jones", "Kerry", "Tyler", "2015-07-25", "sw.brown", ["rec.evans", "mh.nowak"]),
+    ("Kelly", "Siobhan", "Niamh", "2020-10-05", "sw.okafor", ["fsw.clarke"]),
+    ("Lewis", "Danielle", "Mason", "2011-05-16", "sw.mensah", ["da.victim.reid", "rec.evans"]),
+    ("Murphy", "Chloe", "Archie", "2017-12-01", "sw.ali", ["mh.nowak", "pa.hughes"]),
+    ("Nolan", "Becky", "Poppy", "2019-03-29", "sw.brown", ["da.victim.reid", "da.perp.khan"]),
+    ("Owusu", "Abena", "Kofi", "2014-09-09", "sw.okafor", ["psy.ahmed"]),
+    ("Price", "Laura", "Ellie", "2016-01-13", "sw.mensah", ["rec.evans"]),
+    ("Quinn", "Hayley", "Leo", "2022-02-17", "sw.ali", ["fsw.clarke", "mh.nowak"]),
+    ("Roberts", "Natalie", "Grace", "2013-06-21", "sw.brown", ["da.victim.reid"]),
+    ("Singh", "Harpreet", "Arjun", "2018-10-31", "sw.okafor", ["mh.nowak", "rec.evans"]),
+]
+for n, (surname, mother, child, born, lead, specialists) in enumerate(MORE):
+    roles = {"da.victim.reid": "DA_VICTIM_WORKER", "da.perp.khan": "DA_PERPETRATOR_WORKER",
+             "mh.nowak": "MENTAL_HEALTH_PRACTITIONER", "rec.evans": "RECOVERY_WORKER",
+             "fsw.clarke": "FAMILY_SUPPORT_WORKER", "pa.hughes": "PARENTING_ASSESSOR",
+             "psy.ahmed": "CLINICAL_PSYCHOLOGIST"}
+    FAMILIES.append({
+        "ref": f"FS-2026-{n + 6:04d}", "lead": lead, "source": "3E", "need": "N1",
+        "referral": f"2026-{4 + n % 7:02d}-{1 + (n * 3) % 27:02d}",
+        "state": ["ASSESSMENT", "CHILD_PROTECTION" if n % 3 == 0 else "CHILD_IN_NEED"],
+        "children": [(child, surname, born, 1 + n % 2, "EMO" if n % 3 == 0 else None)],
+        "adults": [(mother, surname, f"19{85 + n % 12}-0{1 + n % 9}-1{n % 9}", "MOTHER", ["3B"])],
+        "mdt": [(who, roles[who]) for who in specialists]})
 
 
 def days_ago(days, hour=10):
@@ -203,10 +245,164 @@ def load_workbook(target, cases_stub, cases_by_ref):
           f"({assessment.name})")
 
 
+def sv_who(practitioner, role="social_worker"):
+    return [("x-fs-principal", f"spiffe://fs.local/practitioner/{practitioner}"),
+            ("x-fs-role", role), ("x-fs-team", TEAM)]
+
+
+def london_midnight(day):
+    """A timestamp for 00:00 Europe/London on `day` (a datetime.date)."""
+    from zoneinfo import ZoneInfo
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(datetime.datetime.combine(day, datetime.time(), ZoneInfo("Europe/London")))
+    return ts
+
+
+def london_time(day, hour, minute=0):
+    from zoneinfo import ZoneInfo
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(datetime.datetime(day.year, day.month, day.day, hour, minute,
+                                      tzinfo=ZoneInfo("Europe/London")))
+    return ts
+
+
+def next_weekday(day, weekday):
+    """The first date on or after `day` that is `weekday` (0 Monday)."""
+    return day + datetime.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def load_supervision(target, cases_by_ref):
+    """The team's chairs and availability, each family's last GCS before the service, and a
+    plan of the next four weeks with the first week's sessions confirmed."""
+    channel = grpc.insecure_channel(target)
+    grpc.channel_ready_future(channel).result(timeout=30)
+    stub = srpc.SupervisionServiceStub(channel)
+    manager = sv_who("tm.patel", "team_manager")
+    today = datetime.date.today()
+
+    # Supervision learns of cases and allocations from case_records' events: wait for them.
+    deadline = time.time() + 60
+    while True:
+        listed = stub.ListCaseStatuses(sv.ListCaseStatusesRequest(team=TEAM, page_size=500),
+                                       metadata=manager)
+        known = {status.name.split("/")[1] for status in listed.statuses}
+        if all(case.name.split("/")[1] in known for case in cases_by_ref.values()):
+            break
+        if time.time() > deadline:
+            raise RuntimeError(f"supervision knows {len(known)} of {len(cases_by_ref)} cases")
+        time.sleep(0.5)
+
+    # The team manager chairs; a senior practitioner deputises.
+    try:
+        current = stub.GetTeamChairs(sv.GetTeamChairsRequest(name=f"teams/{TEAM}/chairs"),
+                                     metadata=manager)
+    except grpc.RpcError as e:
+        if e.code() != grpc.StatusCode.NOT_FOUND:  # never set
+            raise
+        current = sv.TeamChairs()
+    if current.chair != "tm.patel":
+        stub.UpdateTeamChairs(sv.UpdateTeamChairsRequest(chairs=sv.TeamChairs(
+            name=f"teams/{TEAM}/chairs", chair="tm.patel", deputies=["sp.osei"],
+            etag=current.etag)), metadata=manager)
+
+    # Part-time and compressed hours (1 Monday .. 7 Sunday; minutes after midnight).
+    def days(weekdays, start, end):
+        return [sv.DayHours(weekday=d, ranges=[sv.TimeRange(start_minute=start, end_minute=end)])
+                for d in weekdays]
+    hours = {
+        "rec.evans": days([1, 2, 3, 4], 8 * 60 + 30, 17 * 60),      # Monday to Thursday
+        "fsw.clarke": days([1, 2, 3, 4, 5], 9 * 60 + 30, 15 * 60),  # school hours
+        "psy.ahmed": days([1, 3, 5], 9 * 60, 17 * 60),              # three days
+        "mh.nowak": days([2, 3, 4, 5], 9 * 60, 17 * 60 + 30),       # NHS, four days
+    }
+    for practitioner, day_hours in hours.items():
+        name = f"practitioners/{practitioner}/workingHours"
+        current = stub.GetWorkingHours(sv.GetWorkingHoursRequest(name=name), metadata=manager)
+        stub.UpdateWorkingHours(sv.UpdateWorkingHoursRequest(working_hours=sv.WorkingHours(
+            name=name, days=day_hours, etag=current.etag)), metadata=manager)
+
+    # A week's leave, and a day in court.
+    leave_from = next_weekday(today + datetime.timedelta(days=7), 0)
+    stub.CreateLeave(sv.CreateLeaveRequest(
+        parent="practitioners/da.victim.reid", request_id="demo-leave-reid",
+        leave=sv.Leave(first_day=leave_from.isoformat(),
+                       last_day=(leave_from + datetime.timedelta(days=4)).isoformat(),
+                       note="annual leave")), metadata=manager)
+    court = next_weekday(today + datetime.timedelta(days=3), 3)
+    stub.CreateLeave(sv.CreateLeaveRequest(
+        parent="practitioners/sw.okafor", request_id="demo-court-okafor",
+        leave=sv.Leave(first_day=court.isoformat(), last_day=court.isoformat(),
+                       note="final hearing (court)")), metadata=manager)
+
+    # The team meeting, Monday mornings, for everyone who works Mondays.
+    everyone = ["tm.patel", "sp.osei", "sw.okafor", "sw.mensah", "sw.ali", "sw.brown",
+                "da.victim.reid", "da.perp.khan", "rec.evans", "fsw.clarke", "pa.hughes",
+                "psy.ahmed"]
+    for week in range(5):
+        monday = next_weekday(today, 0) + datetime.timedelta(days=7 * week)
+        for practitioner in everyone:
+            stub.CreateBusyBlock(sv.CreateBusyBlockRequest(
+                parent=f"practitioners/{practitioner}",
+                request_id=f"demo-team-meeting-{practitioner}-{monday.isoformat()}",
+                busy_block=sv.BusyBlock(start_time=london_time(monday, 10),
+                                        end_time=london_time(monday, 12))), metadata=manager)
+
+    # The mental health practitioner's NHS diary arrives as iCalendar free/busy: clinics on
+    # Tuesday and Thursday mornings.
+    def utc(day, hour, minute=0):
+        t = london_time(day, hour, minute).ToDatetime()
+        return t.strftime("%Y%m%dT%H%M%SZ")
+    periods = []
+    for n in range(29):
+        day = today + datetime.timedelta(days=n)
+        if day.weekday() in (1, 3):
+            periods.append(f"FREEBUSY;FBTYPE=BUSY:{utc(day, 9, 30)}/{utc(day, 12, 30)}")
+    end = today + datetime.timedelta(days=29)
+    ical = "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Demo NHS Trust//Diary//EN",
+        "METHOD:PUBLISH", "BEGIN:VFREEBUSY", "UID:demo-nowak-freebusy",
+        f"DTSTAMP:{utc(today, 8)}", f"DTSTART:{utc(today, 0)}", f"DTEND:{utc(end, 0)}",
+        *periods, "END:VFREEBUSY", "END:VCALENDAR", ""])
+    stub.ImportFreeBusy(sv.ImportFreeBusyRequest(parent="practitioners/mh.nowak",
+                                                 icalendar=ical), metadata=manager)
+
+    # The team ran GCS by hand before: each family's last one, spread over the past month (two
+    # are overdue); the newest family has had none, so its first is due 14 days after allocation.
+    for n, (ref, case) in enumerate(sorted(cases_by_ref.items())):
+        if ref == "FS-2026-0005":
+            continue
+        ago = 30 if n in (3, 17) else 3 + (n * 11) % 25
+        try:
+            stub.RecordEarlierSupervision(sv.RecordEarlierSupervisionRequest(
+                name=f"{case.name}/supervisionStatus",
+                held_date=(today - datetime.timedelta(days=ago)).isoformat()), metadata=manager)
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.FAILED_PRECONDITION:  # a later one is known: rerun
+                raise
+
+    # Plan the next four weeks, and confirm the first week's sessions.
+    start = today + datetime.timedelta(days=1)
+    plan = stub.PlanSessions(sv.PlanSessionsRequest(
+        team=TEAM, start_time=london_midnight(start),
+        end_time=london_midnight(start + datetime.timedelta(days=28))), metadata=manager)
+    confirmed = 0
+    first_week_end = london_midnight(start + datetime.timedelta(days=7)).seconds
+    for session in plan.sessions:
+        if session.state == sv.SESSION_STATE_PROPOSED and \
+                session.start_time.seconds < first_week_end:
+            stub.ConfirmSession(sv.ConfirmSessionRequest(name=session.name, etag=session.etag),
+                                metadata=manager)
+            confirmed += 1
+    print(f"demo: GCS planned for {TEAM}: {len(plan.sessions)} sessions "
+          f"({confirmed} confirmed), {plan.on_time} cases on time, {plan.late} late, "
+          f"{len(plan.unplaced)} unplaced")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", default="127.0.0.1:50051")
     parser.add_argument("--workbook", default="", help="workbook address; empty: skip")
+    parser.add_argument("--supervision", default="", help="supervision address; empty: skip")
     args = parser.parse_args()
     channel = grpc.insecure_channel(args.target)
     grpc.channel_ready_future(channel).result(timeout=30)
@@ -275,6 +471,8 @@ def main():
         print(f"demo: {family['ref']} -> {c.name} ({pb.CaseState.Name(current.state)})")
     if args.workbook:
         load_workbook(args.workbook, stub, cases_by_ref)
+    if args.supervision:
+        load_supervision(args.supervision, cases_by_ref)
     print("demo: sign in as e.g. x-fs-principal spiffe://fs.local/practitioner/sw.okafor, "
           f"x-fs-role social_worker, x-fs-team {TEAM}")
 

@@ -24,12 +24,12 @@ export FS_MODULE_TITLES="${FS_MODULE_TITLES:-Engagement and motivation|Parenting
 SERVICES="${FS_SERVICES:-case_records workbook supervision outcomes}"
 declare -A GRPC_PORT=([case_records]=50051 [workbook]=50052 [supervision]=50053 [outcomes]=50054)
 declare -A METRICS_PORT=([case_records]=9101 [workbook]=9102 [supervision]=9103 [outcomes]=9104)
-# Who receives whose events (docs/events.md); only services started here are wired up. The
-# workbook's events go to outcomes (issue 6); GcsHeld reaches the workbook once it takes it.
+# Who receives whose events (docs/events.md); only services started here are wired up.
+# Supervision's GcsHeld goes to the workbook (chronology) and outcomes.
 declare -A EVENT_SUBSCRIBERS=([case_records]="workbook supervision outcomes"
-  [workbook]="outcomes")
-declare -A EVENT_PRODUCERS=([workbook]="case_records" [supervision]="case_records"
-  [outcomes]="case_records")
+  [workbook]="outcomes" [supervision]="workbook outcomes")
+declare -A EVENT_PRODUCERS=([workbook]="case_records supervision" [supervision]="case_records"
+  [outcomes]="case_records workbook supervision")
 LOG_DIR="${FS_BUILD_DIR}/logs"
 START_TIMEOUT=30
 STOP_TIMEOUT=15
@@ -172,6 +172,9 @@ if [[ -f scripts/load-demo-data.py ]]; then
   demo_args=(--target "127.0.0.1:${GRPC_PORT[case_records]}")
   if [[ " ${names[*]} " == *" workbook "* ]]; then
     demo_args+=(--workbook "127.0.0.1:${GRPC_PORT[workbook]}")
+  fi
+  if [[ " ${names[*]} " == *" supervision "* ]]; then
+    demo_args+=(--supervision "127.0.0.1:${GRPC_PORT[supervision]}")
   fi
   if ! /usr/bin/python3 scripts/load-demo-data.py "${demo_args[@]}"; then
     echo "run-local: WARNING: loading demo data failed (services keep running)" >&2

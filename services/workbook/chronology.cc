@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
@@ -144,6 +145,20 @@ std::optional<HistoryItem> HistoryItemFor(const ev::EventEnvelope& event) {
       item.occur_time = DayStart(e.end_date(), event, &item.date_only);
       item.person_id = PersonId(e.person());
       item.summary = absl::StrCat("Looked-after episode ended (reason ", e.reason_ended(), ").");
+      break;
+    }
+    case ev::EventEnvelope::kGcsHeld: {
+      const auto& e = event.gcs_held();
+      item.kind = v1::CHRONOLOGY_ITEM_KIND_GCS_HELD;
+      if (e.has_held_time()) item.occur_time = absl::FromUnixSeconds(e.held_time().seconds());
+      item.summary = absl::StrCat(
+          "Group Case Supervision held", e.on_time() ? "" : " (late)", ", chaired by ", e.chair(),
+          e.risk_rating().empty() ? "" : absl::StrCat("; joint risk rating ", e.risk_rating()),
+          "; ", e.actions(), e.actions() == 1 ? " action" : " actions",
+          e.next_due_date().empty() ? "" : absl::StrCat("; next due ", e.next_due_date()),
+          e.attended().empty() ? ""
+                               : absl::StrCat("; attended: ", absl::StrJoin(e.attended(), ", ")),
+          ".");
       break;
     }
     default:

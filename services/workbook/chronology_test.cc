@@ -121,6 +121,16 @@ TEST(HistoryItemForTest, EveryCaseEventKind) {
        v1::CHRONOLOGY_ITEM_KIND_CASE_REOPENED, true, Utc(2026, 8, 19, 23), "",
        "re-referral number 1"},
       {[](ev::EventEnvelope& e) {
+         auto* held = e.mutable_gcs_held();
+         held->set_chair("tm-a");
+         held->set_on_time(false);
+         held->set_actions(1);
+         held->set_next_due_date("2026-07-13");
+         held->mutable_held_time()->set_seconds(absl::ToUnixSeconds(Utc(2026, 6, 15, 9)));
+       },
+       v1::CHRONOLOGY_ITEM_KIND_GCS_HELD, false, Utc(2026, 6, 15, 9), "",
+       "held (late), chaired by tm-a; 1 action; next due 2026-07-13."},
+      {[](ev::EventEnvelope& e) {
          e.mutable_case_team_changed()->set_from_team("team-a");
          e.mutable_case_team_changed()->set_to_team("team-b");
        },

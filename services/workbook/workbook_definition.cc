@@ -40,7 +40,7 @@ ServiceDefinition WorkbookDefinition() {
     }
     // Allocations, people and case states come from case_records only, unless configured.
     std::vector<std::string> producers = config.event_producers;
-    if (producers.empty()) producers = {"case_records"};
+    if (producers.empty()) producers = {"case_records", "supervision"};
     std::vector<std::pair<std::unique_ptr<grpc::Service>, std::string>> services;
     services.emplace_back(std::make_unique<WorkbookServiceImpl>(pool, identity, *titles),
                           "fs.workbook.v1.WorkbookService");

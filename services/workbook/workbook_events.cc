@@ -27,6 +27,12 @@ absl::Status ApplyCaseEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
   if (event.payload_case() == ev::EventEnvelope::kCaseOpened) {
     WorkbookStore::InsertCase(tx, case_id, event.case_opened().team());
   } else if (!WorkbookStore::FindCase(tx, case_id, true)) {
+    if (event.payload_case() == ev::EventEnvelope::kGcsHeld) {
+      // Another producer's event may arrive before case_records' CaseOpened: try again later
+      // rather than parking the case.
+      return absl::AbortedError(
+          absl::StrCat(event.case_(), " is not known here yet (waiting for case_records)"));
+    }
     return absl::FailedPreconditionError(
         absl::StrCat(event.case_(), " was never opened here (no CaseOpened received)"));
   }
@@ -75,6 +81,7 @@ absl::Status ApplyCaseEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
     case ev::EventEnvelope::kChildProtectionPlanEnded:
     case ev::EventEnvelope::kLookedAfterEpisodeStarted:
     case ev::EventEnvelope::kLookedAfterEpisodeEnded:
+    case ev::EventEnvelope::kGcsHeld:
       break;  // history only
     default:
       return absl::InvalidArgumentError(
