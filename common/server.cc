@@ -79,6 +79,8 @@ absl::Status Server::Start() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config_.listen_address, ":", config_.grpc_port));
   }
+  // Every named service answers NOT_SERVING (not NOT_FOUND) until the first probe is done.
+  SetServing(false);
   SetServing(probe_.Check());
   prober_ = std::thread([this] { ProbeLoop(); });
   return absl::OkStatus();
@@ -247,6 +249,8 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
     server.Shutdown();
     return 1;
   }
+  std::shared_ptr<void> background;
+  if (definition.background) background = definition.background(pool, metrics.registry());
   std::unique_ptr<OutboxJanitor> janitor;
   if (!relays->empty()) {
     janitor = std::make_unique<OutboxJanitor>(pool, *ParseSubscribers(config.event_subscribers),
@@ -262,6 +266,7 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   // Relays first (cancelling a delivery in flight), then drain the server.
   for (auto& relay : *relays) relay->Stop();
   if (janitor) janitor->Stop();
+  background.reset();
   server.Shutdown();
   pool.Close();
   std::cerr << name << ": stopped\n";

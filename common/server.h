@@ -62,6 +62,9 @@ struct ServiceDefinition {
   std::function<std::vector<std::pair<std::unique_ptr<grpc::Service>, std::string>>(
       ConnectionPool&, const ServerConfig&)>
       make_services;
+  // Optional: work in the background once serving (e.g. gauges refreshed from the database);
+  // the returned object stops it when destroyed, before the server drains.
+  std::function<std::shared_ptr<void>(ConnectionPool&, prometheus::Registry&)> background;
 };
 
 // The service's own statements plus those every service runs (audit, outbox, inbox).

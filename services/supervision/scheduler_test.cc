@@ -109,7 +109,8 @@ TEST(SchedulerTest, PlacesCasesBeforeTheirDueDatesWhenEveryoneIsFree) {
 
 TEST(SchedulerTest, ASessionOpenedAloneIsMergedIntoAnotherWhenNobodyIsLater) {
   Fixture f(Local(2026, 11, 30), Local(2026, 12, 5));  // Monday to Friday
-  Availability busy_early;  // sw1: busy 09:00-10:00 on Monday
+  // sw1: busy 09:00-10:00 on Monday.
+  Availability busy_early;
   busy_early.busy = {{Local(2026, 11, 30, 9), Local(2026, 11, 30, 10)}};
   Availability busy_late;  // sw2: busy 10:30-11:00 on Monday, and from 11:00 the rest of the week
   busy_late.busy = {{Local(2026, 11, 30, 10, 30), Local(2026, 12, 5)}};

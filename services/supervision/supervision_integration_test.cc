@@ -1,6 +1,7 @@
 // Supervision over real gRPC on a real PostgreSQL, fed by case_records' real outbox relay: a
 // case becomes due, is planned, confirmed, held and recorded; availability and calendars.
 #include "services/supervision/supervision_integration_fixture.h"
+#include "services/supervision/supervision_metrics.h"
 
 namespace fs::supervision {
 namespace {
@@ -174,6 +175,58 @@ TEST_F(SupervisionTest, ImportedFreeBusyIsBusyTimeAndReplacesTheEarlierImport) {
   request.set_icalendar("not a calendar");
   EXPECT_TRUE(InvalidNaming(
       supervision_->ImportFreeBusy(ContextFor(kLead).get(), request, &response), "icalendar"));
+}
+
+}  // namespace
+}  // namespace fs::supervision
+
+namespace fs::supervision {
+namespace {
+
+// The value of `family`'s gauge for `team`, or -1 when there is none.
+double GaugeFor(prometheus::Registry& registry, const std::string& family,
+                const std::string& team) {
+  for (const auto& f : registry.Collect()) {
+    if (f.name != family) continue;
+    for (const auto& metric : f.metric) {
+      for (const auto& label : metric.label) {
+        if (label.name == "team" && label.value == team) return metric.gauge.value;
+      }
+    }
+  }
+  return -1;
+}
+
+TEST_F(SupervisionTest, TheOverdueGaugesCountEachTeamsOpenAndOverdueCases) {
+  cv1::Case first = NewFamily();
+  cv1::Case second = NewFamily();
+  prometheus::Registry registry;
+  Policy policy;  // due 14 days after the first allocation
+  OverdueGauges gauges(supervision_server_.pool(), registry, policy, TestClock);
+  ASSERT_TRUE(gauges.Refresh().ok());
+  EXPECT_EQ(GaugeFor(registry, "fs_gcs_open_cases", "team-a"), 2);
+  EXPECT_EQ(GaugeFor(registry, "fs_gcs_overdue_cases", "team-a"), 0);
+  EXPECT_EQ(GaugeFor(registry, "fs_gcs_oldest_overdue_days", "team-a"), 0);
+
+  // 17 days on: both overdue by two to three days (the end of day 14 has passed).
+  clock_offset_seconds = 17 * 86400;
+  ASSERT_TRUE(gauges.Refresh().ok());
+  EXPECT_EQ(GaugeFor(registry, "fs_gcs_overdue_cases", "team-a"), 2);
+  double oldest = GaugeFor(registry, "fs_gcs_oldest_overdue_days", "team-a");
+  EXPECT_GT(oldest, 1.9);
+  EXPECT_LT(oldest, 3.1);
+
+  // A closed case leaves both counts; a team with none left reads 0, not its old value.
+  ASSERT_TRUE(Close(kManager, Fetch(first.name()), "RC2").ok());
+  Sync();
+  ASSERT_TRUE(gauges.Refresh().ok());
+  EXPECT_EQ(GaugeFor(registry, "fs_gcs_open_cases", "team-a"), 1);
+  EXPECT_EQ(GaugeFor(registry, "fs_gcs_overdue_cases", "team-a"), 1);
+  ASSERT_TRUE(Close(kManager, Fetch(second.name()), "RC2").ok());
+  Sync();
+  ASSERT_TRUE(gauges.Refresh().ok());
+  EXPECT_EQ(GaugeFor(registry, "fs_gcs_open_cases", "team-a"), 0);
+  EXPECT_EQ(GaugeFor(registry, "fs_gcs_overdue_cases", "team-a"), 0);
 }
 
 }  // namespace

@@ -123,6 +123,8 @@ std::vector<PreparedStatement> SupervisionStore::Statements() {
       {"sv_open_cases",
        absl::StrCat("SELECT ", CaseColumns(),
                     " FROM cases c WHERE c.open AND c.team = ANY ($1::text[]) ORDER BY c.case_id")},
+      {"sv_all_open_cases",
+       absl::StrCat("SELECT ", CaseColumns(), " FROM cases c WHERE c.open ORDER BY c.case_id")},
       {"sv_planned_session",
        "SELECT s.session_id::text FROM session_cases sc JOIN sessions s USING (session_id) WHERE "
        "sc.case_id = $1 AND s.state IN ('PROPOSED', 'CONFIRMED') AND sc.end_time > "
@@ -275,6 +277,12 @@ std::vector<CaseRow> SupervisionStore::OpenCases(pqxx::work& tx,
   for (const auto& row : tx.exec_prepared("sv_open_cases", PgTextArray(teams))) {
     out.push_back(RowToCase(row));
   }
+  return out;
+}
+
+std::vector<CaseRow> SupervisionStore::AllOpenCases(pqxx::work& tx) {
+  std::vector<CaseRow> out;
+  for (const auto& row : tx.exec_prepared("sv_all_open_cases")) out.push_back(RowToCase(row));
   return out;
 }
 

@@ -45,6 +45,8 @@ class SupervisionStore {
   static std::optional<CaseRow> FindCase(pqxx::work& tx, const std::string& case_id);
   // Open cases of these teams, with their active allocations.
   static std::vector<CaseRow> OpenCases(pqxx::work& tx, const std::vector<std::string>& teams);
+  // Every open case of every team (the overdue gauges).
+  static std::vector<CaseRow> AllOpenCases(pqxx::work& tx);
   // The next PROPOSED or CONFIRMED session of the case from `after`, if any.
   static std::string PlannedSession(pqxx::work& tx, const std::string& case_id, absl::Time after);
   static void RecordHeld(pqxx::work& tx, const std::string& case_id, absl::Time held,
