@@ -6,7 +6,6 @@ under it, and stops it with SIGTERM.
 """
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ BUILD = os.path.join(REPO, os.environ.get("FS_BUILD_DIR", "build"))
 sys.path.insert(0, os.path.join(BUILD, "py"))
 
 import grpc  # noqa: E402
+from fs_support import free_port  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
 from fsgrpc.health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
@@ -26,12 +26,6 @@ SERVING = health_pb2.HealthCheckResponse.SERVING
 LEAD = [("x-fs-principal", "spiffe://fs.local/practitioner/py-lead"),
         ("x-fs-role", "social_worker"), ("x-fs-team", "py-team")]
 NHS = [("x-fs-principal", "spiffe://fs.local/partner/nhs/RQM")]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pg(command):

@@ -7,7 +7,6 @@ Run by scripts/test.sh (FS_TEST_DB_URL is the test cluster's superuser URL).
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,15 +20,10 @@ BUILD = os.path.join(REPO, os.environ.get("FS_BUILD_DIR", "build"))
 sys.path.insert(0, os.path.join(BUILD, "py"))
 
 from fs.events.v1 import events_pb2 as ev  # noqa: E402
+from fs_support import free_port  # noqa: E402
 
 ADMIN = os.environ.get("FS_TEST_DB_URL", "")
 PRODUCER, RECORDER = "event_producer", "event_recorder"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sql(statement):

@@ -26,6 +26,7 @@ BUILD = os.path.join(REPO, os.environ.get("FS_BUILD_DIR", "build"))
 sys.path.insert(0, os.path.join(BUILD, "py"))
 
 import grpc  # noqa: E402
+from fs_support import eventually, free_ports, role_url as url  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
 from fs.supervision.v1 import supervision_pb2 as sv  # noqa: E402
@@ -63,22 +64,6 @@ class ServerExited(Exception):
     """A binary ended before it served (e.g. its port was taken meanwhile)."""
 
 
-def free_ports(count):
-    """Distinct ports nobody listens on now (all held open at once, so never the same twice)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
-def url(role):
-    return os.environ["FS_TEST_DB_URL"].replace("postgres@", f"{role}@", 1)
-
-
 def ts(seconds):
     t = timestamp_pb2.Timestamp()
     t.FromSeconds(int(seconds))
@@ -103,17 +88,6 @@ def ical_utc(seconds):
 def unfold(content):
     """iCalendar text with folded lines joined (RFC 5545 3.1)."""
     return content.replace("\r\n ", "").replace("\r\n\t", "")
-
-
-def eventually(check, seconds=30):
-    """Calls check() until it returns a true value (returned) or the time is up (None)."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    return None
 
 
 def metrics(port):

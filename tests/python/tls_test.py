@@ -4,7 +4,6 @@ Makes a throwaway CA and certificates with the openssl CLI, starts the real bina
 --tls_cert/--tls_key/--tls_ca and a trusted front end, and checks who may do what.
 """
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,14 +14,9 @@ BUILD = os.path.join(REPO, os.environ.get("FS_BUILD_DIR", "build"))
 sys.path.insert(0, os.path.join(BUILD, "py"))
 
 import grpc  # noqa: E402
+from fs_support import free_port  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def openssl(*args, cwd):

@@ -8,7 +8,6 @@ under scripts/test.sh (FS_TEST_DB_URL).
 """
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ BUILD = os.path.join(REPO, os.environ.get("FS_BUILD_DIR", "build"))
 sys.path.insert(0, os.path.join(BUILD, "py"))
 
 import grpc  # noqa: E402
+from fs_support import eventually, free_port, role_url as url  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
 from fs.workbook.v1 import workbook_pb2 as wb  # noqa: E402
@@ -39,31 +39,10 @@ LEAD = who("wb-py-lead")
 SUPPORT = who("wb-py-fsw", "family_support_worker")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def url(role):
-    return os.environ["FS_TEST_DB_URL"].replace("postgres@", f"{role}@", 1)
-
-
 def an_hour_ago():
     ts = timestamp_pb2.Timestamp()
     ts.FromSeconds(int(time.time()) - 3600)
     return ts
-
-
-def eventually(check, seconds=20):
-    """Calls check() until it returns a true value (returned) or the time is up (None)."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    return None
 
 
 class WorkbookBinaryTest(unittest.TestCase):
