@@ -88,6 +88,49 @@ std::string ReasonUnplaced(const Problem& problem, const CaseToPlace& c, int fro
       absl::StrJoin(c.attendees, ", "), " and a chair are all free (others' sessions included)");
 }
 
+// Why a case placed late had no time before its due date.
+std::string ReasonLate(const Problem& problem, const CaseToPlace& c) {
+  const SlotGrid& grid = *problem.grid;
+  int from = grid.SlotAt(c.earliest);
+  // The last start that would still end by the due time.
+  int by = grid.SlotAt(c.due) - problem.case_slots + 1;
+  if (by <= from || c.due <= grid.TimeOf(0)) {
+    return "already overdue when the horizon starts";
+  }
+  std::vector<std::string> never;
+  std::vector<const FreeTime*> everyone;
+  for (const auto& id : c.attendees) {
+    const FreeTime& free = problem.free.at(id);
+    everyone.push_back(&free);
+    if (EarliestCommonRun({&free}, from, by + problem.case_slots - 1, problem.case_slots) < 0) {
+      never.push_back(id);
+    }
+  }
+  std::string first = absl::FormatTime("%Y-%m-%d", grid.TimeOf(from), grid.zone());
+  std::string last = absl::FormatTime("%Y-%m-%d", c.due - absl::Seconds(1), grid.zone());
+  std::string window =
+      first == last ? absl::StrCat("on ", first) : absl::StrCat("from ", first, " to ", last);
+  if (!never.empty()) {
+    return absl::StrCat(absl::StrJoin(never, ", "), never.size() == 1 ? " is" : " are",
+                        " not free ", window);
+  }
+  bool together = false;
+  for (const auto& chair : c.chairs) {
+    auto it = problem.free.find(chair);
+    if (it == problem.free.end()) continue;
+    std::vector<const FreeTime*> with_chair = everyone;
+    with_chair.push_back(&it->second);
+    if (EarliestCommonRun(with_chair, from, by + problem.case_slots - 1, problem.case_slots) >= 0) {
+      together = true;
+    }
+  }
+  if (!together) {
+    return absl::StrCat("no time ", window, " when ", absl::StrJoin(c.attendees, ", "),
+                        " and a chair are all free together");
+  }
+  return absl::StrCat("the times ", window, " when everyone is free went to cases due earlier");
+}
+
 }  // namespace
 
 SlotGrid::SlotGrid(absl::Time start, absl::Time end, absl::Duration slot, absl::TimeZone zone)
@@ -493,12 +536,16 @@ class Planner {
     for (int i = 0; i < static_cast<int>(sessions_.size()); ++i) {
       if (removed_[i]) continue;
       for (const auto& p : sessions_[i].cases) {
-        int64_t late = Lateness(p.slot, *cases_.at(p.case_id));
+        const CaseToPlace& c = *cases_.at(p.case_id);
+        int64_t late = Lateness(p.slot, c);
         plan_.total_lateness_minutes += late;
         if (late == 0) {
           ++plan_.on_time;
         } else {
           ++plan_.late;
+          plan_.late_reasons.push_back({c.id, sessions_[i].confirmed
+                                                  ? "kept in its confirmed session"
+                                                  : ReasonLate(problem_, c)});
         }
       }
       sessions.push_back(std::move(sessions_[i]));
@@ -511,6 +558,8 @@ class Planner {
     std::sort(plan_.unplaced.begin(), plan_.unplaced.end(),
               [](const Unplaced& a, const Unplaced& b) { return a.case_id < b.case_id; });
     std::sort(plan_.moved.begin(), plan_.moved.end());
+    std::sort(plan_.late_reasons.begin(), plan_.late_reasons.end(),
+              [](const Unplaced& a, const Unplaced& b) { return a.case_id < b.case_id; });
     return std::move(plan_);
   }
 

@@ -124,6 +124,8 @@ struct Plan {
   int late = 0;
   // Cases taken out of confirmed sessions because they became impossible there.
   std::vector<std::string> moved;
+  // Every case placed after its due date, and why no earlier time was possible (by case id).
+  std::vector<Unplaced> late_reasons;
 };
 
 Plan Schedule(const Problem& problem);

@@ -86,6 +86,22 @@ void ExpectSound(const Fixture& f, const Plan& plan) {
     EXPECT_TRUE(seen.insert(u.case_id).second) << u.case_id << " both placed and unplaced";
     EXPECT_FALSE(u.reason.empty());
   }
+  // Every case placed after its due date says why; no other case is listed as late.
+  std::set<std::string> late;
+  for (const auto& s : plan.sessions) {
+    for (const auto& p : s.cases) {
+      if (f.grid.TimeOf(p.slot + problem.case_slots) > cases.at(p.case_id)->due) {
+        late.insert(p.case_id);
+      }
+    }
+  }
+  std::set<std::string> explained;
+  for (const auto& l : plan.late_reasons) {
+    EXPECT_FALSE(l.reason.empty()) << l.case_id;
+    explained.insert(l.case_id);
+  }
+  EXPECT_EQ(late, explained);
+  EXPECT_EQ(static_cast<int>(late.size()), plan.late);
   EXPECT_EQ(seen.size(), problem.cases.size()) << "every case placed or reported";
 }
 
@@ -223,6 +239,33 @@ TEST(SchedulerTest, LateWhenNoTimeBeforeTheDueDateAndTheLatenessIsCounted) {
   EXPECT_EQ(plan.late, 1);
   // Wednesday 09:30 end against Monday 17:00: 40.5 hours late.
   EXPECT_EQ(plan.total_lateness_minutes, (24 + 16) * 60 + 30);
+  ASSERT_EQ(plan.late_reasons.size(), 1u);
+  EXPECT_EQ(plan.late_reasons[0].reason, "sw1 is not free on 2026-11-30");
+}
+
+TEST(SchedulerTest, ALateCaseSaysWhenEarlierCasesTookTheTimeOrNobodyWasFreeTogether) {
+  Fixture f(Local(2026, 11, 30), Local(2026, 12, 5));
+  f.problem.max_cases = 1;  // one case a session: the chair's time is the constraint
+  Availability mornings;    // the chair: Monday 09:00-09:30 only, then from Wednesday
+  mornings.busy = {{Local(2026, 11, 30, 9, 30), Local(2026, 12, 2)}};
+  Availability afternoons;  // sw3: Monday afternoon only, then from Wednesday
+  afternoons.busy = {{Local(2026, 11, 30, 9), Local(2026, 11, 30, 13)},
+                     {Local(2026, 11, 30, 17), Local(2026, 12, 2)}};
+  f.Person("tm", mornings);
+  f.Person("sw1");
+  f.Person("sw2");
+  f.Person("sw3", afternoons);
+  f.Case("first", Local(2026, 11, 30, 17), {"sw1"});
+  f.Case("second", Local(2026, 12, 1, 17), {"sw2"});
+  f.Case("third", Local(2026, 12, 1, 17), {"sw3"});
+  Plan plan = Schedule(f.problem);
+  ExpectSound(f, plan);
+  EXPECT_EQ(plan.on_time, 1);
+  ASSERT_EQ(plan.late_reasons.size(), 2u);
+  EXPECT_EQ(plan.late_reasons[0].case_id, "second");
+  EXPECT_THAT(plan.late_reasons[0].reason, HasSubstr("went to cases due earlier"));
+  EXPECT_EQ(plan.late_reasons[1].case_id, "third");
+  EXPECT_THAT(plan.late_reasons[1].reason, HasSubstr("sw3 and a chair are all free together"));
 }
 
 TEST(SchedulerTest, ACaseThatCannotBePlacedSaysWhy) {

@@ -735,6 +735,11 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
           unplaced->set_reason(u.reason);
         }
         for (const auto& m : plan.moved) response->add_moved(absl::StrCat("cases/", m));
+        for (const auto& l : plan.late_reasons) {
+          auto* late = response->add_late_cases();
+          late->set_case_(absl::StrCat("cases/", l.case_id));
+          late->set_reason(l.reason);
+        }
         response->set_on_time(plan.on_time);
         response->set_late(plan.late);
         response->set_total_lateness_minutes(plan.total_lateness_minutes);
