@@ -402,6 +402,37 @@ TEST_F(SupervisionRpcTest, AGcsHeldBeforeTheServiceSetsTheNextDueDateOnceAndNeve
   EXPECT_EQ(absl::ToCivilDay(FromTs(status.last_held_time()), London()), today - 10);
 }
 
+TEST_F(SupervisionRpcTest, AnOverdueCaseIsPlannedAsSoonAsPossibleAndSaysWhyItIsLate) {
+  cv1::Case overdue = NewFamily();
+  cv1::Case due_later = NewFamily();
+  absl::CivilDay today = absl::ToCivilDay(absl::Now(), London());
+  sv1::RecordEarlierSupervisionRequest earlier;
+  earlier.set_name(StatusName(overdue));
+  earlier.set_held_date(FormatDate(today - 35));  // due a week ago
+  sv1::CaseStatus status;
+  ASSERT_TRUE(
+      supervision_->RecordEarlierSupervision(ContextFor(kManager).get(), earlier, &status).ok());
+  EXPECT_TRUE(status.overdue());
+  ChairsOk();
+  sv1::PlanSessionsResponse plan = PlanOk();
+  EXPECT_EQ(plan.on_time(), 1);
+  EXPECT_EQ(plan.late(), 1);
+  EXPECT_GT(plan.total_lateness_minutes(), 6 * 24 * 60);
+  ASSERT_EQ(plan.late_cases_size(), 1);
+  EXPECT_EQ(plan.late_cases(0).case_(), overdue.name());
+  EXPECT_EQ(plan.late_cases(0).reason(), "already overdue when the horizon starts");
+  EXPECT_EQ(plan.unplaced_size(), 0);
+  // Both in the plan; the overdue one first.
+  std::vector<std::pair<int64_t, std::string>> starts;
+  for (const auto& session : plan.sessions()) {
+    for (const auto& c : session.cases()) starts.push_back({c.start_time().seconds(), c.case_()});
+  }
+  std::sort(starts.begin(), starts.end());
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_EQ(starts[0].second, overdue.name());
+  EXPECT_EQ(starts[1].second, due_later.name());
+}
+
 TEST_F(SupervisionRpcTest, ListCaseStatusesPagesThroughTheTeamsCasesInOrderWithFilters) {
   std::vector<std::string> expected;
   for (int i = 0; i < 5; ++i) expected.push_back(StatusName(NewCase()));
