@@ -77,6 +77,7 @@ absl::StatusOr<Policy> MakePolicy(int interval_days, int first_due_days, int cas
 
 std::optional<absl::Time> DueTime(const Policy& policy, const CaseTimes& times,
                                   absl::TimeZone zone) {
+  if (!times.anyone_allocated) return std::nullopt;
   std::optional<absl::CivilDay> day;
   if (times.next_due_date) {
     day = *times.next_due_date;

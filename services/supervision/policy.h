@@ -40,11 +40,13 @@ struct CaseTimes {
   std::optional<absl::Time> first_allocation;
   std::optional<absl::Time> last_held;
   std::optional<absl::CivilDay> next_due_date;  // set by the last record
+  // Whether anyone is allocated now: a case with nobody allocated has nobody to supervise.
+  bool anyone_allocated = true;
 };
 
 // When the case is due: the end of the due day in `zone`. The next due date the last record
 // set; else the last GCS plus N days; else the first allocation plus M days; nullopt when no
-// one was ever allocated (nothing to supervise yet).
+// one was ever allocated, or nobody is now (nothing to supervise).
 std::optional<absl::Time> DueTime(const Policy& policy, const CaseTimes& times,
                                   absl::TimeZone zone);
 

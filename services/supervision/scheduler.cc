@@ -409,13 +409,15 @@ class Planner {
       Join(c, target, slot, &booked);
     }
     if (ok) {
-      int attendances_before = static_cast<int>(Present(emptied).size());
-      int attendances_after = 0;
+      // Nobody attends more sessions than before (each person, not only in total).
+      std::map<std::string, int> before_count;
+      std::map<std::string, int> after_count;
+      for (const auto& id : Present(emptied)) ++before_count[id];
       for (const auto& [target, was] : before) {
-        attendances_before += static_cast<int>(Present(was).size());
-        attendances_after += static_cast<int>(Present(sessions_[target]).size());
+        for (const auto& id : Present(was)) ++before_count[id];
+        for (const auto& id : Present(sessions_[target])) ++after_count[id];
       }
-      ok = attendances_after <= attendances_before;
+      for (const auto& [id, count] : after_count) ok = ok && count <= before_count[id];
     }
     if (ok) {
       --chair_load_[emptied.chair];

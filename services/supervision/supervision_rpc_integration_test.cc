@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,7 @@ namespace {
 
 using ::fs::cases::kOtherManager;
 using ::fs::cases::kStranger;
+using ::fs::cases::kSupport;
 using ::fs::testing::ContextForPrincipal;
 using google::protobuf::util::MessageDifferencer;
 using ::testing::ElementsAre;
@@ -1637,6 +1640,177 @@ TEST_F(SupervisionRpcTest, EveryCallIsAuditedWithItsOutcomeInAnIntactChain) {
   pqxx::connection conn(supervision_server_.database().admin_url());
   pqxx::read_transaction tx(conn);
   EXPECT_TRUE(tx.exec1("SELECT supervision.verify_audit_chain()")[0].is_null());
+}
+
+// ---- Found in review: horizons, races, access to others' time and records ----
+
+TEST_F(SupervisionRpcTest, AShorterHorizonLeavesAConfirmedSessionOfACaseDueLaterAsItIs) {
+  cv1::Case c = NewFamily();
+  ChairsOk();
+  sv1::Session confirmed = PlannedAndConfirmed();
+  absl::Time start = FromTs(confirmed.start_time());
+  absl::Time end = FromTs(confirmed.end_time());
+  sv1::CaseStatus status;
+  ASSERT_TRUE(CaseStatus(kLead, StatusName(c), &status).ok());
+  ASSERT_GT(FromTs(status.due_time()), end + absl::Hours(1));
+  // The horizon holds the session but ends before the case is due; then it ends mid-session.
+  for (absl::Time horizon_end : {end + absl::Hours(1), start + absl::Minutes(15)}) {
+    sv1::PlanSessionsResponse plan;
+    auto s = Plan(kManager, absl::Now(), horizon_end, &plan);
+    ASSERT_TRUE(s.ok()) << Describe(s);
+    EXPECT_THAT(plan.moved(), IsEmpty());
+    sv1::Session after;
+    ASSERT_TRUE(GetSession(kManager, confirmed.name(), &after).ok());
+    EXPECT_EQ(after.state(), sv1::SESSION_STATE_CONFIRMED);
+    EXPECT_THAT(CasesOf(after), ElementsAre(c.name()));
+    EXPECT_EQ(after.sequence(), confirmed.sequence()) << "calendars were told of a change";
+  }
+  // And no second session was proposed for it.
+  EXPECT_EQ(SupervisionCount("SELECT count(*) FROM supervision.session_cases"), 1);
+}
+
+TEST_F(SupervisionRpcTest, PlansAtOnceLeaveEachCaseInOneLiveSession) {
+  std::vector<cv1::Case> cases;
+  for (int i = 0; i < 3; ++i) cases.push_back(NewFamily());
+  ChairsOk();
+  std::vector<grpc::Status> results(4);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      sv1::PlanSessionsResponse plan;
+      results[i] = Plan(kManager, absl::Now(), absl::Now() + absl::Hours(24 * 30), &plan);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : results) EXPECT_TRUE(s.ok()) << Describe(s);
+  EXPECT_EQ(SupervisionCount("SELECT count(*) FROM supervision.session_cases sc JOIN "
+                             "supervision.sessions s USING (session_id) WHERE s.state IN "
+                             "('PROPOSED', 'CONFIRMED')"),
+            3);
+  EXPECT_EQ(SupervisionCount("SELECT count(DISTINCT sc.case_id) FROM supervision.session_cases "
+                             "sc"),
+            3);
+}
+
+TEST_F(SupervisionRpcTest, ChairsSetAtOnceForTheFirstTimeKeepOneAnswerAndRefuseTheRest) {
+  std::vector<grpc::Status> results(6);
+  std::vector<sv1::TeamChairs> answers(6);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      sv1::UpdateTeamChairsRequest request;
+      request.mutable_chairs()->set_name("teams/team-a/chairs");
+      request.mutable_chairs()->set_chair("tm-a");
+      request.mutable_chairs()->add_deputies(absl::StrCat("deputy-", i));
+      results[i] = supervision_->UpdateTeamChairs(ContextFor(kManager).get(), request, &answers[i]);
+    });
+  }
+  for (auto& t : threads) t.join();
+  int won = -1;
+  for (int i = 0; i < 6; ++i) {
+    if (results[i].ok()) {
+      EXPECT_EQ(won, -1) << "two first settings both succeeded";
+      won = i;
+    } else {
+      // Raced the winner (ABORTED), or came after it without its etag (INVALID_ARGUMENT).
+      EXPECT_THAT(results[i].error_code(),
+                  ::testing::AnyOf(grpc::StatusCode::ABORTED, grpc::StatusCode::INVALID_ARGUMENT))
+          << Describe(results[i]);
+    }
+  }
+  ASSERT_GE(won, 0);
+  sv1::GetTeamChairsRequest get;
+  get.set_name("teams/team-a/chairs");
+  sv1::TeamChairs now;
+  ASSERT_TRUE(supervision_->GetTeamChairs(ContextFor(kLead).get(), get, &now).ok());
+  EXPECT_THAT(now.deputies(), ElementsAre(absl::StrCat("deputy-", won)));
+}
+
+TEST_F(SupervisionRpcTest, NamingSomeoneADeputyGivesTheManagerNoHoldOnTheirTime) {
+  NewFamily();
+  sv1::UpdateTeamChairsRequest request;
+  request.mutable_chairs()->set_name("teams/team-a/chairs");
+  request.mutable_chairs()->set_chair("tm-a");
+  request.mutable_chairs()->add_deputies(kStranger.practitioner);
+  sv1::TeamChairs chairs;
+  ASSERT_TRUE(supervision_->UpdateTeamChairs(ContextFor(kManager).get(), request, &chairs).ok());
+  const std::string parent = "practitioners/" + kStranger.practitioner;
+  sv1::Leave leave;
+  EXPECT_EQ(CreateLeave(kManager, parent, LeaveOf("2027-03-01", "2027-03-02"), &leave).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  sv1::CalendarFeed feed;
+  EXPECT_EQ(Feed(kManager, kStranger.practitioner, &feed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Their own team's practitioner, yes.
+  EXPECT_TRUE(Feed(kManager, kVictimWorker.practitioner, &feed).ok());
+}
+
+TEST_F(SupervisionRpcTest, AHeldRecordIsForTheCasesPractitionersAndCannotBeRewrittenOrPreDated) {
+  cv1::Case c = NewFamily();
+  ChairsOk();
+  sv1::Session confirmed = PlannedAndConfirmed();
+  clock_offset_seconds = absl::ToInt64Seconds(FromTs(confirmed.start_time()) - absl::Now()) + 60;
+  sv1::Session held;
+  auto s = Record(kManager, RecordRequest(confirmed), &held);
+  ASSERT_TRUE(s.ok()) << Describe(s);
+
+  // The team's support worker, not on this case, sees the session but not what was said.
+  sv1::Session seen;
+  ASSERT_TRUE(GetSession(kSupport, held.name(), &seen).ok());
+  ASSERT_EQ(seen.cases_size(), 1);
+  EXPECT_FALSE(seen.cases(0).has_record());
+  sv1::ListSessionsRequest list;
+  list.set_team("team-a");
+  sv1::ListSessionsResponse listed;
+  ASSERT_TRUE(ListSessions(kSupport, list, &listed).ok());
+  ASSERT_EQ(listed.sessions_size(), 1);
+  EXPECT_FALSE(listed.sessions(0).cases(0).has_record());
+  // The case's practitioners and the manager do.
+  for (const As& who : {kLead, kVictimWorker, kManager}) {
+    ASSERT_TRUE(GetSession(who, held.name(), &seen).ok()) << who.practitioner;
+    EXPECT_EQ(seen.cases(0).record().risk_rating(), "GREEN") << who.practitioner;
+  }
+
+  // An earlier date cannot move the due date once this service has held a GCS.
+  sv1::RecordEarlierSupervisionRequest earlier;
+  earlier.set_name(StatusName(c));
+  earlier.set_held_date(FormatDate(absl::ToCivilDay(TestClock(), London())));
+  sv1::CaseStatus status;
+  EXPECT_EQ(supervision_->RecordEarlierSupervision(ContextFor(kManager).get(), earlier, &status)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // Not even the schema owner changes, deletes or truncates a held session.
+  pqxx::connection conn(supervision_server_.database().owner_url());
+  for (const char* sql :
+       {"UPDATE supervision.sessions SET attended = '{}'",
+        "UPDATE supervision.sessions SET state = 'CANCELLED'", "DELETE FROM supervision.sessions",
+        "TRUNCATE supervision.sessions CASCADE", "TRUNCATE supervision.session_cases"}) {
+    pqxx::work tx(conn);
+    EXPECT_THROW(tx.exec(sql), pqxx::sql_error) << sql;
+  }
+  ASSERT_TRUE(GetSession(kManager, held.name(), &seen).ok());
+  EXPECT_EQ(seen.state(), sv1::SESSION_STATE_HELD);
+  EXPECT_EQ(seen.attended_size(), 3);
+}
+
+TEST_F(SupervisionRpcTest, AClosedCaseLeavesItsConfirmedSessionAtTheNextPlan) {
+  cv1::Case staying = NewFamily();
+  cv1::Case closing = NewFamily();
+  ChairsOk();
+  sv1::PlanSessionsResponse plan = PlanOk();
+  ASSERT_EQ(plan.sessions_size(), 1);
+  ASSERT_EQ(plan.sessions(0).cases_size(), 2);
+  sv1::Session confirmed;
+  ASSERT_TRUE(Confirm(kManager, plan.sessions(0).name(), plan.sessions(0).etag(), &confirmed).ok());
+  ASSERT_TRUE(Close(kManager, Fetch(closing.name()), "RC2").ok());
+  Sync();
+  plan = PlanOk();
+  sv1::Session after;
+  ASSERT_TRUE(GetSession(kManager, confirmed.name(), &after).ok());
+  EXPECT_EQ(after.state(), sv1::SESSION_STATE_CONFIRMED);
+  EXPECT_THAT(CasesOf(after), ElementsAre(staying.name()));
+  EXPECT_GT(after.sequence(), confirmed.sequence()) << "calendars must see the change";
 }
 
 }  // namespace

@@ -63,17 +63,9 @@ bool InTeam(const Caller& caller, const std::string& team) {
 }
 
 // Whether `practitioner` works in one of `teams` as far as supervision knows: allocated to one of
-// their open cases, or named among their chairs.
+// their open cases. (Being named a chair or deputy is not enough: a manager could name anyone.)
 bool WorksInTeams(pqxx::work& tx, const std::string& practitioner,
                   const std::vector<std::string>& teams) {
-  for (const auto& team : teams) {
-    auto chairs = SupervisionStore::FindChairs(tx, team);
-    if (chairs && (chairs->chair() == practitioner ||
-                   std::find(chairs->deputies().begin(), chairs->deputies().end(), practitioner) !=
-                       chairs->deputies().end())) {
-      return true;
-    }
-  }
   for (const auto& c : SupervisionStore::OpenCases(tx, teams)) {
     if (c.allocations.contains(practitioner)) return true;
   }
@@ -176,6 +168,22 @@ absl::StatusOr<CaseRow> FindCaseOfStatus(pqxx::work& tx, const std::string& name
   return *c;
 }
 
+// The first slot at or after `t` (a partly taken slot is taken).
+int CeilSlot(const SlotGrid& grid, absl::Time t) {
+  int slot = grid.SlotAt(t);
+  if (slot < grid.size() && grid.TimeOf(slot) < t) ++slot;
+  return slot;
+}
+
+// Planning reads every practitioner's sessions (a practitioner may work for two teams) and
+// replaces proposals: one plan at a time, and no confirm, cancel or record while it runs.
+void LockPlanning(pqxx::work& tx, bool exclusive) {
+  constexpr long long kPlanningLock = 0x6673475453;  // "fsGTS"
+  tx.exec(absl::StrCat(
+      exclusive ? "SELECT pg_advisory_xact_lock(" : "SELECT pg_advisory_xact_lock_shared(",
+      kPlanningLock, ")"));
+}
+
 bool Attends(const v1::Session& session, const std::string& who) {
   if (session.chair() == who) return true;
   for (const auto& c : session.cases()) {
@@ -192,6 +200,18 @@ absl::Status CheckCanRead(const Caller& caller, const v1::Session& session) {
     return absl::OkStatus();
   }
   return absl::PermissionDeniedError("sessions are seen by their team and their attendees");
+}
+
+// A held session's record of a case (rating, summary, actions) is for the practitioners
+// allocated to that case, the session's chair and the team's managers: the others in the
+// session (or in the team) see the times and who attends, not what was said of the family.
+void WithholdRecords(pqxx::work& tx, const Caller& caller, v1::Session* session) {
+  if (session->chair() == caller.principal.id || ManagesTeam(caller, session->team())) return;
+  for (auto& c : *session->mutable_cases()) {
+    if (!c.has_record()) continue;
+    auto row = SupervisionStore::FindCase(tx, LastSegment(c.case_()));
+    if (!row || !row->allocations.contains(caller.principal.id)) c.clear_record();
+  }
 }
 
 // Changing a session: its chair or a manager of its team.
@@ -287,6 +307,11 @@ grpc::Status SupervisionServiceImpl::RecordEarlierSupervision(
                          return absl::PermissionDeniedError(
                              "only the case's team manager records a GCS held before this service");
                        }
+                       if (SupervisionStore::HasHeldRecord(tx, c->id)) {
+                         return absl::FailedPreconditionError(
+                             "this service has recorded a GCS for the case: earlier dates no "
+                             "longer apply");
+                       }
                        absl::Time now = clock_();
                        auto day = ParsePastDate(request->held_date(), "held_date",
                                                 absl::ToCivilDay(now, London()));
@@ -358,7 +383,9 @@ grpc::Status SupervisionServiceImpl::UpdateTeamChairs(grpc::ServerContext* conte
         if (current) {
           if (auto s = CheckEtag(given.etag(), current->etag(), "chairs.etag"); !s.ok()) return s;
         }
-        SupervisionStore::UpsertChairs(tx, team, given);
+        if (!SupervisionStore::UpsertChairs(tx, team, given, current ? current->etag() : "")) {
+          return absl::AbortedError("the chairs were changed meanwhile: read them again");
+        }
         *response = *SupervisionStore::FindChairs(tx, team);
         return absl::OkStatus();
       });
@@ -410,12 +437,16 @@ grpc::Status SupervisionServiceImpl::UpdateWorkingHours(
         if (!who.ok()) return who.status();
         std::string practitioner = PractitionerId(given.name());
         if (auto s = CheckWorkingHours(given); !s.ok()) return s;
-        if (auto current = SupervisionStore::FindWorkingHours(tx, practitioner)) {
+        auto current = SupervisionStore::FindWorkingHours(tx, practitioner);
+        if (current) {
           if (auto s = CheckEtag(given.etag(), current->etag(), "working_hours.etag"); !s.ok()) {
             return s;
           }
         }
-        SupervisionStore::UpsertWorkingHours(tx, practitioner, given);
+        if (!SupervisionStore::UpsertWorkingHours(tx, practitioner, given,
+                                                  current ? current->etag() : "")) {
+          return absl::AbortedError("the working hours were changed meanwhile: read them again");
+        }
         *response = *SupervisionStore::FindWorkingHours(tx, practitioner);
         return absl::OkStatus();
       });
@@ -577,6 +608,7 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
   return runner_.Run(
       context, "PlanSessions", absl::StrCat("teams/", request->team()), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
+        LockPlanning(tx, /*exclusive=*/true);
         const std::string& team = request->team();
         if (auto s = CheckIdentifier(team, "team"); !s.ok()) return s;
         if (!ManagesTeam(caller, team)) {
@@ -606,29 +638,52 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
         SlotGrid grid(from, *end, kSlot, London());
         const int d = policy_.case_minutes / 15;
 
-        // This team's sessions in the horizon: confirmed ones are kept; proposals replaced.
+        // This team's sessions in the horizon. Proposals are replaced: their cases are planned
+        // again whatever their due date. Confirmed sessions wholly inside the horizon are kept
+        // unless they became impossible; confirmed or held sessions reaching outside it are left
+        // alone, their time taken.
         int64_t last = 0;
         auto existing =
             SupervisionStore::ListSessions(tx, team, "", from, *end, "", 0, 100000, &last);
         std::map<std::string, std::string> confirmed_session_of;  // case -> session id
+        std::set<std::string> replan;                             // cases planned again
+        std::set<std::string> settled;                            // cases in sessions left alone
+        std::vector<std::tuple<std::string, absl::Time, absl::Time>> taken;  // who, from, to
         std::vector<PlannedSession> confirmed;
         for (const auto& s : existing) {
-          if (s.state() != v1::SESSION_STATE_CONFIRMED) continue;
-          PlannedSession planned;
-          planned.id = LastSegment(s.name());
-          planned.chair = s.chair();
-          planned.start_slot = grid.SlotAt(FromTs(s.start_time()));
-          planned.end_slot = grid.SlotAt(FromTs(s.end_time()));
-          planned.confirmed = true;
-          for (const auto& c : s.cases()) {
-            std::string case_id = LastSegment(c.case_());
-            planned.cases.push_back({case_id, grid.SlotAt(FromTs(c.start_time()))});
-            confirmed_session_of[case_id] = planned.id;
+          absl::Time s_start = FromTs(s.start_time());
+          absl::Time s_end = FromTs(s.end_time());
+          if (s.state() == v1::SESSION_STATE_PROPOSED) {
+            for (const auto& c : s.cases()) replan.insert(LastSegment(c.case_()));
+            continue;
           }
-          confirmed.push_back(std::move(planned));
+          if (s.state() == v1::SESSION_STATE_CANCELLED) continue;
+          if (s.state() == v1::SESSION_STATE_CONFIRMED && s_start >= from && s_end <= *end) {
+            PlannedSession planned;
+            planned.id = LastSegment(s.name());
+            planned.chair = s.chair();
+            planned.start_slot = grid.SlotAt(s_start);
+            planned.end_slot = grid.SlotAt(s_end);
+            planned.confirmed = true;
+            for (const auto& c : s.cases()) {
+              std::string case_id = LastSegment(c.case_());
+              planned.cases.push_back({case_id, grid.SlotAt(FromTs(c.start_time()))});
+              confirmed_session_of[case_id] = planned.id;
+              replan.insert(case_id);
+            }
+            confirmed.push_back(std::move(planned));
+            continue;
+          }
+          taken.emplace_back(s.chair(), s_start, s_end);
+          for (const auto& c : s.cases()) {
+            settled.insert(LastSegment(c.case_()));
+            for (const auto& who : c.attendees()) {
+              taken.emplace_back(who, FromTs(c.start_time()), FromTs(c.end_time()));
+            }
+          }
         }
 
-        // The team's open cases due by the end of the horizon.
+        // The team's open cases due by the end of the horizon, and those planned in it before.
         Problem problem;
         problem.grid = &grid;
         problem.case_slots = d;
@@ -636,12 +691,13 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
         problem.confirmed = confirmed;
         std::set<std::string> people(chairs.begin(), chairs.end());
         for (const auto& c : SupervisionStore::OpenCases(tx, {team})) {
+          if (settled.contains(c.id)) continue;
           auto due = DueTime(policy_, c.times, London());
-          if (!due || *due > *end) continue;
-          std::string planned = SupervisionStore::PlannedSession(tx, c.id, now);
-          if (!planned.empty() && !confirmed_session_of.contains(c.id)) {
-            auto s = SupervisionStore::FindSession(tx, LastSegment(planned), false);
-            if (s && s->state() == v1::SESSION_STATE_CONFIRMED) continue;  // beyond the horizon
+          if (!due) continue;  // nobody allocated: nothing to supervise
+          if (*due > *end && !replan.contains(c.id)) continue;
+          // One live session a case: one planned outside this horizon stays as it is.
+          if (!replan.contains(c.id) && !SupervisionStore::PlannedSession(tx, c.id, now).empty()) {
+            continue;
           }
           CaseToPlace place;
           place.id = c.id;
@@ -662,11 +718,7 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
           int64_t unused = 0;
           for (const auto& s :
                SupervisionStore::ListSessions(tx, "", who, from, *end, "", 0, 100000, &unused)) {
-            if (s.team() == team) continue;
-            if (s.state() != v1::SESSION_STATE_PROPOSED &&
-                s.state() != v1::SESSION_STATE_CONFIRMED) {
-              continue;
-            }
+            if (s.team() == team || s.state() == v1::SESSION_STATE_CANCELLED) continue;
             if (s.chair() == who) {
               free.Set(grid.SlotAt(FromTs(s.start_time())), grid.SlotAt(FromTs(s.end_time())),
                        false);
@@ -679,24 +731,34 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
               }
             }
           }
+          for (const auto& [person, busy_from, busy_to] : taken) {
+            if (person == who) free.Set(grid.SlotAt(busy_from), CeilSlot(grid, busy_to), false);
+          }
           problem.free[who] = std::move(free);
         }
 
         Plan plan = Schedule(problem);
 
-        // Persist: proposals replaced; confirmed sessions lose the cases that moved.
+        // Persist: proposals replaced. A confirmed session the plan gave up is cancelled whole
+        // (its attendees' calendars get the cancellation); one it kept loses the cases that
+        // moved, closed or are no longer due.
         SupervisionStore::DeleteProposed(tx, team, from, *end);
-        for (const auto& case_id : plan.moved) {
-          auto it = confirmed_session_of.find(case_id);
-          if (it == confirmed_session_of.end()) continue;
-          SupervisionStore::RemoveCase(tx, it->second, case_id);
+        std::map<std::string, std::set<std::string>> kept;  // session id -> its cases
+        for (const auto& p : plan.sessions) {
+          if (!p.confirmed) continue;
+          for (const auto& placement : p.cases) kept[p.id].insert(placement.case_id);
         }
         for (const auto& s : confirmed) {
-          bool kept = false;
-          for (const auto& p : plan.sessions) kept = kept || p.id == s.id;
-          if (!kept) {
+          auto it = kept.find(s.id);
+          if (it == kept.end()) {
             SupervisionStore::SetState(tx, s.id, "CANCELLED", "no case left after re-planning",
                                        true);
+            continue;
+          }
+          for (const auto& placement : s.cases) {
+            if (!it->second.contains(placement.case_id)) {
+              SupervisionStore::RemoveCase(tx, s.id, placement.case_id);
+            }
           }
         }
         std::map<std::string, const CaseToPlace*> by_id;
@@ -798,6 +860,7 @@ grpc::Status SupervisionServiceImpl::ListSessions(grpc::ServerContext* context,
                        if (more) sessions.pop_back();
                        int64_t key = page->after;
                        for (auto& s : sessions) {
+                         WithholdRecords(tx, caller, &s);
                          *response->add_sessions() = std::move(s);
                        }
                        if (more) {
@@ -818,6 +881,7 @@ grpc::Status SupervisionServiceImpl::GetSession(grpc::ServerContext* context,
                        auto session = LoadSession(tx, request->name(), false);
                        if (!session.ok()) return session.status();
                        if (auto s = CheckCanRead(caller, *session); !s.ok()) return s;
+                       WithholdRecords(tx, caller, &*session);
                        *response = *session;
                        return absl::OkStatus();
                      });
@@ -829,6 +893,7 @@ grpc::Status SupervisionServiceImpl::ConfirmSession(grpc::ServerContext* context
   return runner_.Run(
       context, "ConfirmSession", request->name(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
+        LockPlanning(tx, /*exclusive=*/false);
         auto session = LoadSession(tx, request->name(), true);
         if (!session.ok()) return session.status();
         if (auto s = CheckCanChange(caller, *session); !s.ok()) return s;
@@ -850,6 +915,7 @@ grpc::Status SupervisionServiceImpl::CancelSession(grpc::ServerContext* context,
   return runner_.Run(
       context, "CancelSession", request->name(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
+        LockPlanning(tx, /*exclusive=*/false);
         if (auto s = CheckText(request->reason(), "reason", 500, true); !s.ok()) return s;
         auto session = LoadSession(tx, request->name(), true);
         if (!session.ok()) return session.status();
@@ -873,6 +939,7 @@ grpc::Status SupervisionServiceImpl::RecordSession(grpc::ServerContext* context,
   return runner_.Run(
       context, "RecordSession", request->name(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
+        LockPlanning(tx, /*exclusive=*/false);
         auto session = LoadSession(tx, request->name(), true);
         if (!session.ok()) return session.status();
         if (auto s = CheckCanChange(caller, *session); !s.ok()) return s;
@@ -1023,6 +1090,8 @@ grpc::Status SupervisionServiceImpl::GetCalendarFeed(grpc::ServerContext* contex
              SupervisionStore::ListSessions(tx, "", *who, now - absl::Hours(24 * 92),
                                             now + absl::Hours(24 * 366), "", 0, 5000, &last)) {
           if (s.state() == v1::SESSION_STATE_PROPOSED) continue;
+          // A team manager reading someone's feed sees their own teams' sessions only.
+          if (*who != caller.principal.id && !InTeam(caller, s.team())) continue;
           FeedEvent event;
           event.session_id = LastSegment(s.name());
           event.start = FromTs(s.start_time());

@@ -83,6 +83,7 @@ CaseRow RowToCase(const pqxx::row& r) {
     if (colon != std::string::npos)
       c.allocations.emplace(pair.substr(0, colon), pair.substr(colon + 1));
   }
+  c.times.anyone_allocated = !c.allocations.empty();
   return c;
 }
 
@@ -125,6 +126,9 @@ std::vector<PreparedStatement> SupervisionStore::Statements() {
                     " FROM cases c WHERE c.open AND c.team = ANY ($1::text[]) ORDER BY c.case_id")},
       {"sv_all_open_cases",
        absl::StrCat("SELECT ", CaseColumns(), " FROM cases c WHERE c.open ORDER BY c.case_id")},
+      {"sv_has_held_record",
+       "SELECT 1 FROM session_cases sc JOIN sessions s USING (session_id) WHERE sc.case_id = $1 "
+       "AND s.state = 'HELD' LIMIT 1"},
       {"sv_planned_session",
        "SELECT s.session_id::text FROM session_cases sc JOIN sessions s USING (session_id) WHERE "
        "sc.case_id = $1 AND s.state IN ('PROPOSED', 'CONFIRMED') AND sc.end_time > "
@@ -139,13 +143,13 @@ std::vector<PreparedStatement> SupervisionStore::Statements() {
       {"sv_upsert_chairs",
        "INSERT INTO team_chairs (team, chair, deputies) VALUES ($1, $2, $3::text[]) ON CONFLICT "
        "(team) DO UPDATE SET chair = excluded.chair, deputies = excluded.deputies, version = "
-       "team_chairs.version + 1, update_time = now()"},
+       "team_chairs.version + 1, update_time = now() WHERE 'v' || team_chairs.version = $4"},
       // Availability.
       {"sv_find_hours", "SELECT pattern::text, version FROM working_hours WHERE practitioner = $1"},
       {"sv_upsert_hours",
        "INSERT INTO working_hours (practitioner, pattern) VALUES ($1, $2::jsonb) ON CONFLICT "
        "(practitioner) DO UPDATE SET pattern = excluded.pattern, version = working_hours.version "
-       "+ 1, update_time = now()"},
+       "+ 1, update_time = now() WHERE 'v' || working_hours.version = $3"},
       {"sv_insert_leave",
        "INSERT INTO leave (practitioner, first_day, last_day, note) VALUES ($1, $2::date, "
        "$3::date, $4) RETURNING leave_id::text"},
@@ -286,6 +290,10 @@ std::vector<CaseRow> SupervisionStore::AllOpenCases(pqxx::work& tx) {
   return out;
 }
 
+bool SupervisionStore::HasHeldRecord(pqxx::work& tx, const std::string& case_id) {
+  return !tx.exec_prepared("sv_has_held_record", case_id).empty();
+}
+
 std::string SupervisionStore::PlannedSession(pqxx::work& tx, const std::string& case_id,
                                              absl::Time after) {
   auto rows = tx.exec_prepared("sv_planned_session", case_id, absl::ToUnixMicros(after));
@@ -311,11 +319,13 @@ std::optional<v1::TeamChairs> SupervisionStore::FindChairs(pqxx::work& tx,
   return chairs;
 }
 
-void SupervisionStore::UpsertChairs(pqxx::work& tx, const std::string& team,
-                                    const v1::TeamChairs& chairs) {
-  tx.exec_prepared0(
-      "sv_upsert_chairs", team, chairs.chair(),
-      PgTextArray(std::vector<std::string>(chairs.deputies().begin(), chairs.deputies().end())));
+bool SupervisionStore::UpsertChairs(pqxx::work& tx, const std::string& team,
+                                    const v1::TeamChairs& chairs, const std::string& read_etag) {
+  return tx.exec_prepared("sv_upsert_chairs", team, chairs.chair(),
+                          PgTextArray(std::vector<std::string>(chairs.deputies().begin(),
+                                                               chairs.deputies().end())),
+                          read_etag)
+             .affected_rows() == 1;
 }
 
 // ---- Availability ----
@@ -330,11 +340,13 @@ std::optional<v1::WorkingHours> SupervisionStore::FindWorkingHours(
   return hours;
 }
 
-void SupervisionStore::UpsertWorkingHours(pqxx::work& tx, const std::string& practitioner,
-                                          const v1::WorkingHours& hours) {
+bool SupervisionStore::UpsertWorkingHours(pqxx::work& tx, const std::string& practitioner,
+                                          const v1::WorkingHours& hours,
+                                          const std::string& read_etag) {
   v1::WorkingHours pattern;
   *pattern.mutable_days() = hours.days();
-  tx.exec_prepared0("sv_upsert_hours", practitioner, ToJson(pattern));
+  return tx.exec_prepared("sv_upsert_hours", practitioner, ToJson(pattern), read_etag)
+             .affected_rows() == 1;
 }
 
 namespace {

@@ -45,6 +45,8 @@ class SupervisionStore {
   static std::optional<CaseRow> FindCase(pqxx::work& tx, const std::string& case_id);
   // Open cases of these teams, with their active allocations.
   static std::vector<CaseRow> OpenCases(pqxx::work& tx, const std::vector<std::string>& teams);
+  // Whether a session of this service has held a GCS for the case.
+  static bool HasHeldRecord(pqxx::work& tx, const std::string& case_id);
   // Every open case of every team (the overdue gauges).
   static std::vector<CaseRow> AllOpenCases(pqxx::work& tx);
   // The next PROPOSED or CONFIRMED session of the case from `after`, if any.
@@ -54,13 +56,16 @@ class SupervisionStore {
 
   // ---- Chairs ----
   static std::optional<v1::TeamChairs> FindChairs(pqxx::work& tx, const std::string& team);
-  static void UpsertChairs(pqxx::work& tx, const std::string& team, const v1::TeamChairs& chairs);
+  // false when the chairs changed since `read_etag` was read ("" when there were none).
+  static bool UpsertChairs(pqxx::work& tx, const std::string& team, const v1::TeamChairs& chairs,
+                           const std::string& read_etag);
 
   // ---- Availability ----
   static std::optional<v1::WorkingHours> FindWorkingHours(pqxx::work& tx,
                                                           const std::string& practitioner);
-  static void UpsertWorkingHours(pqxx::work& tx, const std::string& practitioner,
-                                 const v1::WorkingHours& hours);
+  // false when the hours changed since `read_etag` was read ("" when never set).
+  static bool UpsertWorkingHours(pqxx::work& tx, const std::string& practitioner,
+                                 const v1::WorkingHours& hours, const std::string& read_etag);
   static std::string InsertLeave(pqxx::work& tx, const std::string& practitioner,
                                  const v1::Leave& leave);
   static std::optional<v1::Leave> FindLeave(pqxx::work& tx, const std::string& practitioner,
