@@ -11,26 +11,6 @@
 namespace fs::supervision {
 namespace {
 
-int WeekdayIndex(absl::CivilDay day) {
-  switch (absl::GetWeekday(day)) {
-    case absl::Weekday::monday:
-      return 0;
-    case absl::Weekday::tuesday:
-      return 1;
-    case absl::Weekday::wednesday:
-      return 2;
-    case absl::Weekday::thursday:
-      return 3;
-    case absl::Weekday::friday:
-      return 4;
-    case absl::Weekday::saturday:
-      return 5;
-    case absl::Weekday::sunday:
-      return 6;
-  }
-  return 0;
-}
-
 // Each practitioner's free time less what this run has booked so far.
 class Bookings {
  public:
@@ -132,6 +112,26 @@ std::string ReasonLate(const Problem& problem, const CaseToPlace& c) {
 }
 
 }  // namespace
+
+int WeekdayIndex(absl::CivilDay day) {
+  switch (absl::GetWeekday(day)) {
+    case absl::Weekday::monday:
+      return 0;
+    case absl::Weekday::tuesday:
+      return 1;
+    case absl::Weekday::wednesday:
+      return 2;
+    case absl::Weekday::thursday:
+      return 3;
+    case absl::Weekday::friday:
+      return 4;
+    case absl::Weekday::saturday:
+      return 5;
+    case absl::Weekday::sunday:
+      return 6;
+  }
+  return 0;
+}
 
 SlotGrid::SlotGrid(absl::Time start, absl::Time end, absl::Duration slot, absl::TimeZone zone)
     : start_(start), slot_(slot), zone_(zone) {

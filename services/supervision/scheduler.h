@@ -38,6 +38,9 @@ class SlotGrid {
   std::vector<int> minutes_;
 };
 
+// 0 Monday .. 6 Sunday: the index of WorkingHours::days.
+int WeekdayIndex(absl::CivilDay day);
+
 // Working hours per weekday (0 Monday .. 6 Sunday): [start, end) minutes after local midnight.
 struct WorkingHours {
   std::array<std::vector<std::pair<int, int>>, 7> days;

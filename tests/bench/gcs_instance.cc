@@ -30,26 +30,6 @@ std::string RoleCode(const std::string& role) {
   return "x";
 }
 
-int WeekdayIndex(absl::CivilDay day) {
-  switch (absl::GetWeekday(day)) {
-    case absl::Weekday::monday:
-      return 0;
-    case absl::Weekday::tuesday:
-      return 1;
-    case absl::Weekday::wednesday:
-      return 2;
-    case absl::Weekday::thursday:
-      return 3;
-    case absl::Weekday::friday:
-      return 4;
-    case absl::Weekday::saturday:
-      return 5;
-    case absl::Weekday::sunday:
-      return 6;
-  }
-  return 0;
-}
-
 WorkingHours Hours(int from_minute, int to_minute, std::vector<int> weekdays) {
   WorkingHours hours;
   for (int d : weekdays) hours.days[d] = {{from_minute, to_minute}};
