@@ -222,6 +222,17 @@ absl::Status CheckCanChange(const Caller& caller, const v1::Session& session) {
   return absl::PermissionDeniedError("a session is changed by its chair or the team manager");
 }
 
+// A session about to be confirmed, cancelled or recorded: never while a plan runs (the planning
+// lock, shared), its row locked, and the caller its chair or a manager of its team.
+absl::StatusOr<v1::Session> SessionToChange(pqxx::work& tx, const Caller& caller,
+                                            const std::string& name) {
+  LockPlanning(tx, /*exclusive=*/false);
+  auto session = LoadSession(tx, name, true);
+  if (!session.ok()) return session.status();
+  if (auto s = CheckCanChange(caller, *session); !s.ok()) return s;
+  return session;
+}
+
 std::string StateName(v1::SessionState state) {
   return v1::SessionState_Name(state).substr(std::string("SESSION_STATE_").size());
 }
@@ -893,10 +904,8 @@ grpc::Status SupervisionServiceImpl::ConfirmSession(grpc::ServerContext* context
   return runner_.Run(
       context, "ConfirmSession", request->name(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-        LockPlanning(tx, /*exclusive=*/false);
-        auto session = LoadSession(tx, request->name(), true);
+        auto session = SessionToChange(tx, caller, request->name());
         if (!session.ok()) return session.status();
-        if (auto s = CheckCanChange(caller, *session); !s.ok()) return s;
         if (session->state() != v1::SESSION_STATE_PROPOSED) {
           return absl::FailedPreconditionError(absl::StrCat(
               "only a proposed session is confirmed; this one is ", StateName(session->state())));
@@ -915,11 +924,9 @@ grpc::Status SupervisionServiceImpl::CancelSession(grpc::ServerContext* context,
   return runner_.Run(
       context, "CancelSession", request->name(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-        LockPlanning(tx, /*exclusive=*/false);
         if (auto s = CheckText(request->reason(), "reason", 500, true); !s.ok()) return s;
-        auto session = LoadSession(tx, request->name(), true);
+        auto session = SessionToChange(tx, caller, request->name());
         if (!session.ok()) return session.status();
-        if (auto s = CheckCanChange(caller, *session); !s.ok()) return s;
         if (session->state() != v1::SESSION_STATE_PROPOSED &&
             session->state() != v1::SESSION_STATE_CONFIRMED) {
           return absl::FailedPreconditionError(absl::StrCat(
@@ -939,10 +946,8 @@ grpc::Status SupervisionServiceImpl::RecordSession(grpc::ServerContext* context,
   return runner_.Run(
       context, "RecordSession", request->name(), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-        LockPlanning(tx, /*exclusive=*/false);
-        auto session = LoadSession(tx, request->name(), true);
+        auto session = SessionToChange(tx, caller, request->name());
         if (!session.ok()) return session.status();
-        if (auto s = CheckCanChange(caller, *session); !s.ok()) return s;
         if (session->state() != v1::SESSION_STATE_CONFIRMED) {
           return absl::FailedPreconditionError(absl::StrCat(
               "only a confirmed session is recorded; this one is ", StateName(session->state())));
