@@ -9,6 +9,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
+#include "common/name_match.h"
 
 ABSL_FLAG(std::string, db_url, "", "PostgreSQL URL of this service's role (env FS_DB_URL)");
 ABSL_FLAG(std::string, migration_db_url, "",
@@ -43,6 +44,15 @@ ABSL_FLAG(std::string, event_producers, "",
 ABSL_FLAG(std::string, trusted_frontends, "",
           "Comma-separated service names allowed to act for practitioners (env "
           "FS_TRUSTED_FRONTENDS)");
+
+ABSL_FLAG(std::string, name_match_secret_file, "",
+          "File holding the secret (32+ bytes) that keys name match keys, the same for "
+          "case_records and outcomes; empty: no matching by name (env "
+          "FS_NAME_MATCH_SECRET_FILE)");
+
+ABSL_FLAG(std::string, extra_holidays, "",
+          "Days off for everyone besides England and Wales bank holidays (ISO dates, commas; env "
+          "FS_EXTRA_HOLIDAYS)");
 
 namespace fs {
 namespace {
@@ -91,6 +101,7 @@ ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service
     config.trusted_frontends.emplace_back(absl::StripAsciiWhitespace(name));
   }
 
+  config.extra_holidays = absl::GetFlag(FLAGS_extra_holidays);
   config.event_subscribers = absl::GetFlag(FLAGS_event_subscribers);
   config.outbox_retention = absl::GetFlag(FLAGS_outbox_retention);
   for (auto name :
@@ -99,6 +110,12 @@ ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service
   }
 
   std::string problem;
+  auto secret = ReadMatchSecret(absl::GetFlag(FLAGS_name_match_secret_file));
+  if (secret.ok()) {
+    config.name_match_secret = *secret;
+  } else {
+    problem = std::string(secret.status().message());
+  }
   if (config.db_url.empty()) problem = "--db_url (or FS_DB_URL) is required";
   if (config.pool_size < 1 || config.pool_size > 200) problem = "--pool_size must be 1..200";
   if (config.tls_cert.empty() != config.tls_key.empty()) {

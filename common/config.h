@@ -36,6 +36,10 @@ struct ServerConfig {
   absl::Duration outbox_retention = absl::Hours(24 * 7);
   // Subscriber side: the services allowed to deliver events to this one.
   std::vector<std::string> event_producers;
+  // Days off besides England and Wales bank holidays (see HolidayCalendar::Create).
+  std::string extra_holidays;
+  // Keys name match keys (common/name_match.h); empty when not configured.
+  std::string name_match_secret;
 };
 
 // Parses argv (absl flags) after applying FS_<FLAG> environment fallbacks, and returns the

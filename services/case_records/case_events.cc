@@ -1,12 +1,17 @@
 #include "services/case_records/case_events.h"
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/dates.h"
 #include "common/events.h"
+#include "common/name_match.h"
 #include "services/case_records/case_store.h"
 
 namespace fs::cases {
 namespace {
 
-ev::PersonFacts Facts(const v1::Person& person) {
+ev::PersonFacts Facts(const v1::Person& person, const std::string& match_secret) {
   ev::PersonFacts facts;
   facts.set_person(person.name());
   facts.set_kind(person.kind() == v1::PERSON_KIND_CHILD ? "CHILD" : "ADULT");
@@ -14,6 +19,10 @@ ev::PersonFacts Facts(const v1::Person& person) {
   facts.set_birth_date(person.birth_date());
   facts.set_expected_birth_date(person.expected_birth_date());
   *facts.mutable_assessment_factors() = person.assessment_factors();
+  if (auto born = ParseDate(person.birth_date(), "birth_date"); born.ok()) {
+    facts.set_name_match_key(
+        NameMatchKey(match_secret, person.given_name(), person.family_name(), *born));
+  }
   return facts;
 }
 
@@ -65,15 +74,15 @@ ev::EventEnvelope CaseReopenedEvent(const v1::Case& reopened) {
   return e;
 }
 
-ev::EventEnvelope PersonAddedEvent(const v1::Person& person) {
+ev::EventEnvelope PersonAddedEvent(const v1::Person& person, const std::string& match_secret) {
   ev::EventEnvelope e;
-  *e.mutable_person_added()->mutable_person() = Facts(person);
+  *e.mutable_person_added()->mutable_person() = Facts(person, match_secret);
   return e;
 }
 
-ev::EventEnvelope PersonUpdatedEvent(const v1::Person& person) {
+ev::EventEnvelope PersonUpdatedEvent(const v1::Person& person, const std::string& match_secret) {
   ev::EventEnvelope e;
-  *e.mutable_person_updated()->mutable_person() = Facts(person);
+  *e.mutable_person_updated()->mutable_person() = Facts(person, match_secret);
   return e;
 }
 
@@ -141,6 +150,39 @@ ev::EventEnvelope EpisodeEndedEvent(const std::string& person,
   ended->set_end_date(episode.end_date());
   ended->set_reason_ended(episode.reason_ended());
   return e;
+}
+
+absl::Status ApplyOutcomesEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
+  auto case_id = EventCaseId(event);
+  if (!case_id.ok()) return case_id.status();
+  if (event.payload_case() != ev::EventEnvelope::kPartnerIncidentMatched) {
+    return absl::OkStatus();  // nothing else from outcomes changes case records
+  }
+  const auto& matched = event.partner_incident_matched();
+  std::string prefix = absl::StrCat(event.case_(), "/people/");
+  if (!absl::StartsWith(matched.person(), prefix) || matched.person().size() == prefix.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PartnerIncidentMatched person is not of ", event.case_()));
+  }
+  std::string person_id = matched.person().substr(prefix.size());
+  if (!CaseStore::FindPerson(tx, *case_id, person_id, false)) {
+    return absl::FailedPreconditionError(absl::StrCat(matched.person(), " is not on the case"));
+  }
+  CaseStore::LockCaseShared(tx, *case_id);
+  auto lead = CaseStore::ActiveLead(tx, *case_id);
+  if (!lead) return absl::OkStatus();  // a closed case has no lead; outcomes keeps the incident
+  absl::TimeZone london;
+  if (!absl::LoadTimeZone("Europe/London", &london)) london = absl::UTCTimeZone();
+  auto when = [&](const google::protobuf::Timestamp& t) {
+    return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(t.seconds()), london);
+  };
+  CaseStore::InsertAlert(
+      tx, lead->practitioner(), *case_id, person_id,
+      absl::StrCat("Police (", matched.force(), ") reported a domestic abuse incident on ",
+                   when(matched.incident_time()), ", reference ", matched.police_reference(),
+                   matched.child_present() ? "; the child was present" : "", ". Act by ",
+                   when(matched.respond_by()), ". Report: ", matched.incident(), " in outcomes."));
+  return absl::OkStatus();
 }
 
 }  // namespace fs::cases

@@ -2,7 +2,9 @@
 
 #include "absl/flags/flag.h"
 #include "common/audit.h"
+#include "common/events.h"
 #include "common/migrations.h"
+#include "services/case_records/case_events.h"
 #include "services/case_records/case_records_service.h"
 #include "services/case_records/case_store.h"
 
@@ -31,11 +33,18 @@ ServiceDefinition CaseRecordsDefinition() {
     CouncilContacts contacts{absl::GetFlag(FLAGS_office_hours_phone),
                              absl::GetFlag(FLAGS_out_of_hours_phone)};
     std::vector<std::pair<std::unique_ptr<grpc::Service>, std::string>> services;
-    services.emplace_back(std::make_unique<CaseRecordsServiceImpl>(pool, identity),
-                          "fs.cases.v1.CaseRecordsService");
+    services.emplace_back(
+        std::make_unique<CaseRecordsServiceImpl>(pool, identity, config.name_match_secret),
+        "fs.cases.v1.CaseRecordsService");
     services.emplace_back(
         std::make_unique<ChildProtectionInformationServiceImpl>(pool, identity, contacts),
         "fs.cases.v1.ChildProtectionInformationService");
+    // Outcomes' police incident matches become alerts for lead workers.
+    std::vector<std::string> producers = config.event_producers;
+    if (producers.empty()) producers = {"outcomes"};
+    services.emplace_back(
+        std::make_unique<EventSinkService>(pool, identity, producers, ApplyOutcomesEvent),
+        "fs.events.v1.EventSink");
     return services;
   };
   return definition;

@@ -9,6 +9,7 @@
 #include "common/case_access.h"
 #include "common/idempotency.h"
 #include "common/metrics.h"
+#include "common/name_match.h"
 #include "common/nhs_number.h"
 #include "common/pagination.h"
 #include "common/resource_name.h"
@@ -16,7 +17,6 @@
 #include "services/case_records/case_events.h"
 #include "services/case_records/case_rules.h"
 #include "services/case_records/case_store.h"
-#include "services/case_records/name_match.h"
 
 namespace fs::cases {
 namespace {
@@ -525,7 +525,8 @@ grpc::Status CaseRecordsServiceImpl::CreatePerson(grpc::ServerContext* context,
           RememberCreate(tx, caller, "CreatePerson", request->request_id(),
                          absl::StrCat(c->name(), "/people/", person_id));
           Publish(tx, c->name(),
-                  PersonAddedEvent(*CaseStore::FindPerson(tx, case_id, person_id, false)));
+                  PersonAddedEvent(*CaseStore::FindPerson(tx, case_id, person_id, false),
+                                   match_secret_));
         }
         auto created = CaseStore::FindPerson(tx, case_id, person_id, false);
         if (!created) return RequestIdReused();
@@ -596,7 +597,7 @@ grpc::Status CaseRecordsServiceImpl::UpdatePerson(grpc::ServerContext* context,
                                 NormalizeName(changed.family_name()));
         CaseStore::ReplaceRelationships(tx, (*ids)[1], changed);
         *response = *CaseStore::FindPerson(tx, (*ids)[0], (*ids)[1], false);
-        Publish(tx, response->name(), PersonUpdatedEvent(*response));
+        Publish(tx, response->name(), PersonUpdatedEvent(*response, match_secret_));
         return absl::OkStatus();
       });
 }

@@ -13,8 +13,11 @@ namespace fs::cases {
 
 class CaseRecordsServiceImpl final : public v1::CaseRecordsService::Service {
  public:
-  CaseRecordsServiceImpl(ConnectionPool& pool, IdentityOptions identity)
-      : runner_(pool, std::move(identity), /*practitioners_only=*/true) {}
+  // `match_secret` keys the name match keys of published person facts (none when empty).
+  CaseRecordsServiceImpl(ConnectionPool& pool, IdentityOptions identity,
+                         std::string match_secret = "")
+      : runner_(pool, std::move(identity), /*practitioners_only=*/true),
+        match_secret_(std::move(match_secret)) {}
 
   grpc::Status CreateCase(grpc::ServerContext*, const v1::CreateCaseRequest*, v1::Case*) override;
   grpc::Status GetCase(grpc::ServerContext*, const v1::GetCaseRequest*, v1::Case*) override;
@@ -72,6 +75,7 @@ class CaseRecordsServiceImpl final : public v1::CaseRecordsService::Service {
 
  private:
   RpcRunner runner_;
+  std::string match_secret_;
 };
 
 // The council's contact numbers the NHS look-up returns.

@@ -9,7 +9,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "services/supervision/bank_holidays.h"
+#include "common/bank_holidays.h"
 
 // The Group Case Supervision scheduler: sessions (a chair, a time, up to K cases of T minutes
 // each) at times when every required attendee is free, before each case's due date. Pure C++,

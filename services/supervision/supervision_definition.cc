@@ -3,9 +3,9 @@
 #include <iostream>
 
 #include "absl/flags/flag.h"
+#include "common/bank_holidays.h"
 #include "common/events.h"
 #include "common/migrations.h"
-#include "services/supervision/bank_holidays.h"
 #include "services/supervision/policy.h"
 #include "services/supervision/supervision_events.h"
 #include "services/supervision/supervision_metrics.h"
@@ -21,8 +21,6 @@ ABSL_FLAG(int, gcs_planning_window_days, 10,
 ABSL_FLAG(std::string, gcs_risk_scale, "RED,AMBER,GREEN", "The joint risk ratings, in order");
 ABSL_FLAG(std::string, gcs_quorum, "CHAIR,LEAD_SOCIAL_WORKER,ADULT_SPECIALIST",
           "Who must attend for a case's record to stand");
-ABSL_FLAG(std::string, extra_holidays, "",
-          "Days off for everyone besides England and Wales bank holidays (ISO dates, commas)");
 ABSL_FLAG(absl::Duration, gcs_metrics_interval, absl::Seconds(60),
           "How often the overdue gauges are recounted");
 ABSL_FLAG(std::string, calendar_domain, "fs.local", "Domain of calendar event UIDs");
@@ -50,7 +48,7 @@ ServiceDefinition SupervisionDefinition(std::function<absl::Time()> clock) {
     IdentityOptions identity{config.insecure_dev_auth, config.trust_domain,
                              config.trusted_frontends};
     auto policy = PolicyFromFlags();
-    auto holidays = HolidayCalendar::Create(absl::GetFlag(FLAGS_extra_holidays));
+    auto holidays = HolidayCalendar::Create(config.extra_holidays);
     if (!policy.ok() || !holidays.ok()) {
       std::cerr << "supervision: " << (policy.ok() ? holidays.status() : policy.status()) << "\n";
       std::exit(2);

@@ -5,11 +5,11 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/bank_holidays.h"
 #include "common/db_pool.h"
 #include "common/identity.h"
 #include "common/rpc_runner.h"
 #include "fs/supervision/v1/supervision.grpc.pb.h"
-#include "services/supervision/bank_holidays.h"
 #include "services/supervision/policy.h"
 
 namespace fs::supervision {

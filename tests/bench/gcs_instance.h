@@ -7,7 +7,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "services/supervision/bank_holidays.h"
+#include "common/bank_holidays.h"
 #include "services/supervision/scheduler.h"
 
 // Generated Group Case Supervision instances for the benchmark (tests/bench), and an evaluation

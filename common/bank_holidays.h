@@ -8,7 +8,7 @@
 #include "absl/time/civil_time.h"
 
 // Bank holidays of England and Wales. Pure C++.
-namespace fs::supervision {
+namespace fs {
 
 // The bank holidays of `year` by the Banking and Financial Dealings Act 1971 and the usual
 // substitute days: New Year's Day, Good Friday, Easter Monday, the early May and spring bank
@@ -29,9 +29,13 @@ class HolidayCalendar {
   static absl::StatusOr<HolidayCalendar> Create(absl::string_view extra = "");
   // Thread-safe (immutable once created).
   bool IsHoliday(absl::CivilDay day) const { return days_.contains(day); }
+  // Monday to Friday and not a holiday.
+  bool IsWorkingDay(absl::CivilDay day) const;
+  // The first working day after `day`.
+  absl::CivilDay NextWorkingDay(absl::CivilDay day) const;
 
  private:
   std::set<absl::CivilDay> days_;
 };
 
-}  // namespace fs::supervision
+}  // namespace fs

@@ -1,10 +1,18 @@
-#include "services/case_records/name_match.h"
+#include "common/name_match.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <cstdint>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/dates.h"
 
-namespace fs::cases {
+namespace fs {
 namespace {
 
 // Base letters of U+00C0..U+00FF; '\0' drops the character, '*' marks a two-letter folding.
@@ -121,4 +129,51 @@ std::optional<std::string> MatchReason(absl::string_view given_a, absl::string_v
   return std::nullopt;
 }
 
-}  // namespace fs::cases
+std::string NameMatchKey(absl::string_view secret, absl::string_view given,
+                         absl::string_view family, absl::CivilDay born) {
+  std::string g = NormalizeName(given), f = NormalizeName(family);
+  if (secret.empty() || g.empty() || f.empty()) return "";
+  std::string message = absl::StrCat(f, "\x1f", g, "\x1f", FormatDate(born));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+std::vector<std::string> NameMatchCandidates(absl::string_view secret, absl::string_view given,
+                                             absl::string_view family, absl::CivilDay born) {
+  std::vector<std::string> keys;
+  auto add = [&](absl::string_view g, absl::string_view f, absl::CivilDay day) {
+    std::string key = NameMatchKey(secret, g, f, day);
+    if (key.empty()) return;
+    for (const auto& k : keys) {
+      if (k == key) return;
+    }
+    keys.push_back(std::move(key));
+  };
+  std::optional<absl::CivilDay> swapped = SwapDayAndMonth(born);
+  add(given, family, born);
+  add(family, given, born);
+  if (swapped) {
+    add(given, family, *swapped);
+    add(family, given, *swapped);
+  }
+  return keys;
+}
+
+absl::StatusOr<std::string> ReadMatchSecret(const std::string& path) {
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read the match secret ", path));
+  std::stringstream contents;
+  contents << in.rdbuf();
+  std::string secret(absl::StripAsciiWhitespace(contents.str()));
+  if (secret.size() < 32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the match secret in ", path, " is shorter than 32 bytes"));
+  }
+  return secret;
+}
+
+}  // namespace fs

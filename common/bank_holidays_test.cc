@@ -1,4 +1,4 @@
-#include "services/supervision/bank_holidays.h"
+#include "common/bank_holidays.h"
 
 #include <string>
 #include <vector>
@@ -7,7 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace fs::supervision {
+namespace fs {
 namespace {
 
 std::vector<std::string> Dates(int year) {
@@ -75,5 +75,18 @@ TEST(HolidayCalendarTest, ExtraDatesFromConfiguration) {
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(HolidayCalendarTest, NextWorkingDaySkipsWeekendsAndBankHolidays) {
+  auto calendar = *HolidayCalendar::Create("");
+  // Thursday 24 December 2026: Christmas (Friday) and the weekend, then Boxing Day's substitute
+  // Monday 28 December; the next working day is Tuesday 29 December.
+  EXPECT_EQ(calendar.NextWorkingDay(absl::CivilDay(2026, 12, 24)), absl::CivilDay(2026, 12, 29));
+  // Friday to Monday.
+  EXPECT_EQ(calendar.NextWorkingDay(absl::CivilDay(2026, 11, 20)), absl::CivilDay(2026, 11, 23));
+  // Maundy Thursday 2027 (25 March) to the Tuesday after Easter Monday.
+  EXPECT_EQ(calendar.NextWorkingDay(absl::CivilDay(2027, 3, 25)), absl::CivilDay(2027, 3, 30));
+  EXPECT_TRUE(calendar.IsWorkingDay(absl::CivilDay(2026, 11, 23)));
+  EXPECT_FALSE(calendar.IsWorkingDay(absl::CivilDay(2026, 11, 22)));
+}
+
 }  // namespace
-}  // namespace fs::supervision
+}  // namespace fs

@@ -1,12 +1,14 @@
-#include "services/case_records/name_match.h"
+#include "common/name_match.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/civil_time.h"
 #include "gtest/gtest.h"
 
-namespace fs::cases {
+namespace fs {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -135,5 +137,44 @@ TEST(MatchReasonTest, TwinsWithDifferentCyrillicGivenNamesDoNotMatch) {
   EXPECT_EQ(MatchReason("Алексей", "Smith", kBorn, "Мария", "Smith", kBorn), std::nullopt);
 }
 
+constexpr char kSecret[] = "0123456789abcdef0123456789abcdef";
+
+TEST(NameMatchKeyTest, KnownAnswer) {
+  // HMAC-SHA256(secret, "obriensmith" 0x1f "zoe" 0x1f "2015-03-07"), computed with Python's hmac.
+  EXPECT_EQ(NameMatchKey(kSecret, "Zoë", "O'Brien-Smith", absl::CivilDay(2015, 3, 7)),
+            "83fbe89bd77f7de6080dde6d7467432cb948574859ff0a98a02546203a8ba3a1");
+}
+
+TEST(NameMatchKeyTest, EmptyWithoutSecretOrName) {
+  EXPECT_EQ(NameMatchKey("", "Zoe", "Smith", absl::CivilDay(2015, 3, 7)), "");
+  EXPECT_EQ(NameMatchKey(kSecret, "", "Smith", absl::CivilDay(2015, 3, 7)), "");
+  EXPECT_EQ(NameMatchKey(kSecret, "Zoe", "--", absl::CivilDay(2015, 3, 7)), "");
+  EXPECT_TRUE(NameMatchCandidates(kSecret, "Zoe", "", absl::CivilDay(2015, 3, 7)).empty());
+}
+
+TEST(NameMatchKeyTest, DifferentSecretsGiveDifferentKeys) {
+  EXPECT_NE(NameMatchKey(kSecret, "Zoe", "Smith", absl::CivilDay(2015, 3, 7)),
+            NameMatchKey("another secret of thirty-two bytes", "Zoe", "Smith",
+                         absl::CivilDay(2015, 3, 7)));
+}
+
+TEST(NameMatchKeyTest, CandidatesCoverSwappedNamesAndDates) {
+  std::string recorded = NameMatchKey(kSecret, "Zoe", "Smith", absl::CivilDay(2015, 3, 7));
+  auto has = [&](const std::vector<std::string>& keys) {
+    return std::find(keys.begin(), keys.end(), recorded) != keys.end();
+  };
+  auto exact = NameMatchCandidates(kSecret, "ZOE", "smith", absl::CivilDay(2015, 3, 7));
+  ASSERT_FALSE(exact.empty());
+  EXPECT_EQ(exact.front(), recorded);
+  EXPECT_EQ(exact.size(), 4u);
+  EXPECT_TRUE(has(NameMatchCandidates(kSecret, "Smith", "Zoe", absl::CivilDay(2015, 3, 7))));
+  EXPECT_TRUE(has(NameMatchCandidates(kSecret, "Zoe", "Smith", absl::CivilDay(2015, 7, 3))));
+  EXPECT_FALSE(has(NameMatchCandidates(kSecret, "Zoe", "Smith", absl::CivilDay(2015, 3, 8))));
+  EXPECT_FALSE(has(NameMatchCandidates(kSecret, "Zoe", "Smyth", absl::CivilDay(2015, 3, 7))));
+  // A day above 12 has no swapped reading; the same day and month has no other.
+  EXPECT_EQ(NameMatchCandidates(kSecret, "Zoe", "Smith", absl::CivilDay(2015, 3, 17)).size(), 2u);
+  EXPECT_EQ(NameMatchCandidates(kSecret, "Ann", "Ann", absl::CivilDay(2015, 5, 5)).size(), 1u);
+}
+
 }  // namespace
-}  // namespace fs::cases
+}  // namespace fs

@@ -1,4 +1,4 @@
-#include "services/supervision/bank_holidays.h"
+#include "common/bank_holidays.h"
 
 #include <algorithm>
 #include <map>
@@ -7,7 +7,7 @@
 #include "absl/strings/strip.h"
 #include "common/dates.h"
 
-namespace fs::supervision {
+namespace fs {
 namespace {
 
 using absl::CivilDay;
@@ -123,4 +123,15 @@ absl::StatusOr<HolidayCalendar> HolidayCalendar::Create(absl::string_view extra)
   return calendar;
 }
 
-}  // namespace fs::supervision
+bool HolidayCalendar::IsWorkingDay(absl::CivilDay day) const {
+  absl::Weekday weekday = absl::GetWeekday(day);
+  return weekday != absl::Weekday::saturday && weekday != absl::Weekday::sunday && !IsHoliday(day);
+}
+
+absl::CivilDay HolidayCalendar::NextWorkingDay(absl::CivilDay day) const {
+  absl::CivilDay next = day + 1;
+  while (!IsWorkingDay(next)) ++next;  // at most a fortnight of holidays in a row
+  return next;
+}
+
+}  // namespace fs

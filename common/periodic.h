@@ -1,0 +1,28 @@
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "absl/time/time.h"
+
+namespace fs {
+
+// Runs `task` now and then every `interval` on a thread of its own until destroyed (the
+// destructor wakes the thread and waits for a running task to finish).
+class Periodic {
+ public:
+  Periodic(std::function<void()> task, absl::Duration interval);
+  ~Periodic();
+  Periodic(const Periodic&) = delete;
+  Periodic& operator=(const Periodic&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace fs
