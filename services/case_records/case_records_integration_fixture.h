@@ -64,8 +64,9 @@ inline ::testing::AssertionResult InvalidNaming(const grpc::Status& status,
 
 class CaseRecordsTest : public ::testing::Test {
  protected:
-  CaseRecordsTest()
-      : server_(CaseRecordsDefinition()),
+  // `configure` adjusts case_records' configuration (e.g. the name match secret).
+  explicit CaseRecordsTest(void (*configure)(ServerConfig&) = nullptr)
+      : server_(CaseRecordsDefinition(), configure),
         cases_(v1::CaseRecordsService::NewStub(server_.channel())),
         nhs_(v1::ChildProtectionInformationService::NewStub(server_.channel())) {}
 

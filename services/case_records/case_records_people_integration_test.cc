@@ -134,10 +134,17 @@ TEST_F(CaseRecordsPeopleTest, AdultAssessmentFactorsAreCinCodes) {
   EXPECT_EQ(std::vector<std::string>(created.assessment_factors().begin(),
                                      created.assessment_factors().end()),
             (std::vector<std::string>{"1B", "3B", "4B"}));
-  // NHS number, LA child id and UPN are for children.
+  // LA child id and UPN are for children; an adult's NHS number is recorded (NHS admissions are
+  // reported by it), but never answers a child protection look-up.
+  v1::Person adult_upn = Adult("Dan", "Smith");
+  adult_upn.set_upn("A123456789012");
+  EXPECT_TRUE(InvalidNaming(CreatePerson(kLead, c.name(), adult_upn, &response), "person"));
   v1::Person adult_nhs = Adult("Dan", "Smith");
   adult_nhs.set_nhs_number(kNhs2);
-  EXPECT_TRUE(InvalidNaming(CreatePerson(kLead, c.name(), adult_nhs, &response), "person"));
+  EXPECT_EQ(AddPerson(c, adult_nhs).person().nhs_number(), kNhs2);
+  v1::LookupChildProtectionStatusResponse lookup;
+  ASSERT_TRUE(Lookup(kNhsPartner, kNhs2, &lookup).ok());
+  EXPECT_FALSE(lookup.information_held());
 }
 
 TEST_F(CaseRecordsPeopleTest, CreateReportsLikelyDuplicatesHeldElsewhere) {

@@ -133,8 +133,10 @@ absl::Status ValidatePerson(pqxx::work& tx, const std::string& case_id, v1::Pers
     if (!person.expected_birth_date().empty()) {
       return InvalidField("person.expected_birth_date", "only for an unborn child");
     }
-    if (!person.nhs_number().empty() || !person.la_child_id().empty() || !person.upn().empty()) {
-      return InvalidField("person", "nhs_number, la_child_id and upn are recorded for children");
+    // An adult's NHS number is recorded too: NHS organisations report adults' emergency
+    // admissions by it (outcomes). The DfE identifiers are children's.
+    if (!person.la_child_id().empty() || !person.upn().empty()) {
+      return InvalidField("person", "la_child_id and upn are recorded for children");
     }
     std::set<std::string> seen;
     for (const auto& rel : person.relationships()) {
