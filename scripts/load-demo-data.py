@@ -2,12 +2,14 @@
 """Loads synthetic demo families into running services (insecure dev auth): cases into
 case_records; when --workbook is given, a worker's recordings into the workbook; when
 --supervision is given, the team's chairs and availability, the date of each family's last
-Group Case Supervision before the service, and a planned month of sessions.
+Group Case Supervision before the service, and a planned month of sessions; when --outcomes is
+given, two and a half years of two teams' history with police and NHS reports, and the
+evaluator's report written to build/reports/ (scripts/demo_outcomes.py).
 
 Every name, date and NHS number here is invented; NHS numbers are from the 999 test range.
 Safe to run twice: creates carry request ids, so a second run finds what the first made.
 Usage: load-demo-data.py --target 127.0.0.1:50051 [--workbook 127.0.0.1:50052]
-                         [--supervision 127.0.0.1:50053]
+                         [--supervision 127.0.0.1:50053] [--outcomes 127.0.0.1:50054]
 """
 import argparse
 import datetime
@@ -286,7 +288,11 @@ def load_supervision(target, cases_by_ref):
         listed = stub.ListCaseStatuses(sv.ListCaseStatusesRequest(team=TEAM, page_size=500),
                                        metadata=manager)
         known = {status.name.split("/")[1] for status in listed.statuses}
-        if all(case.name.split("/")[1] in known for case in cases_by_ref.values()):
+        # And every allocation: the team manager keeps availability only for practitioners
+        # supervision knows work in the team.
+        attendees = {a for status in listed.statuses for a in status.attendees}
+        if (all(case.name.split("/")[1] in known for case in cases_by_ref.values())
+                and all(p in attendees for f in FAMILIES for p, _ in f["mdt"])):
             break
         if time.time() > deadline:
             raise RuntimeError(f"supervision knows {len(known)} of {len(cases_by_ref)} cases")
@@ -335,7 +341,9 @@ def load_supervision(target, cases_by_ref):
                        note="final hearing (court)")), metadata=manager)
 
     # The team meeting, Monday mornings, for everyone who works Mondays.
-    everyone = ["tm.patel", "sp.osei", "sw.okafor", "sw.mensah", "sw.ali", "sw.brown",
+    # (The deputy, sp.osei, keeps their own calendar: a team manager keeps availability only for
+    # practitioners allocated to the team's cases.)
+    everyone = ["tm.patel", "sw.okafor", "sw.mensah", "sw.ali", "sw.brown",
                 "da.victim.reid", "da.perp.khan", "rec.evans", "fsw.clarke", "pa.hughes",
                 "psy.ahmed"]
     for week in range(5):
@@ -403,6 +411,7 @@ def main():
     parser.add_argument("--target", default="127.0.0.1:50051")
     parser.add_argument("--workbook", default="", help="workbook address; empty: skip")
     parser.add_argument("--supervision", default="", help="supervision address; empty: skip")
+    parser.add_argument("--outcomes", default="", help="outcomes address; empty: skip")
     args = parser.parse_args()
     channel = grpc.insecure_channel(args.target)
     grpc.channel_ready_future(channel).result(timeout=30)
@@ -473,6 +482,9 @@ def main():
         load_workbook(args.workbook, stub, cases_by_ref)
     if args.supervision:
         load_supervision(args.supervision, cases_by_ref)
+    if args.outcomes:
+        import demo_outcomes
+        demo_outcomes.load_outcomes(stub, args.outcomes, nhs_number, os.path.join(BUILD, "reports"))
     print("demo: sign in as e.g. x-fs-principal spiffe://fs.local/practitioner/sw.okafor, "
           f"x-fs-role social_worker, x-fs-team {TEAM}")
 

@@ -26,10 +26,16 @@ declare -A GRPC_PORT=([case_records]=50051 [workbook]=50052 [supervision]=50053 
 declare -A METRICS_PORT=([case_records]=9101 [workbook]=9102 [supervision]=9103 [outcomes]=9104)
 # Who receives whose events (docs/events.md); only services started here are wired up.
 # Supervision's GcsHeld goes to the workbook (chronology) and outcomes.
+# Outcomes tells case_records when a police report names a person of a case (the lead's alert).
 declare -A EVENT_SUBSCRIBERS=([case_records]="workbook supervision outcomes"
-  [workbook]="outcomes" [supervision]="workbook outcomes")
+  [workbook]="outcomes" [supervision]="workbook outcomes" [outcomes]="case_records")
 declare -A EVENT_PRODUCERS=([workbook]="case_records supervision" [supervision]="case_records"
-  [outcomes]="case_records workbook supervision")
+  [outcomes]="case_records workbook supervision" [case_records]="outcomes")
+# Only case_records and outcomes hold the secret that keys name match keys (docs/events.md).
+SECRETS_DIR="${FS_BUILD_DIR}/secrets"
+MATCH_SECRET="${SECRETS_DIR}/name-match-secret"
+declare -A EXTRA_FLAGS=([case_records]="--name_match_secret_file=${MATCH_SECRET}"
+  [outcomes]="--name_match_secret_file=${MATCH_SECRET} --adoption_date=2025-11-01 --cost_care_week_gbp=1200 --cost_police_call_out_gbp=2000 --cost_emergency_admission_gbp=2500")
 LOG_DIR="${FS_BUILD_DIR}/logs"
 START_TIMEOUT=30
 STOP_TIMEOUT=15
@@ -126,6 +132,10 @@ fi
 pg_started=1
 scripts/pg.sh start
 mkdir -p "${LOG_DIR}"
+if [[ ! -s "${MATCH_SECRET}" ]]; then
+  mkdir -p "${SECRETS_DIR}"
+  (umask 077 && openssl rand -hex 32 >"${MATCH_SECRET}")
+fi
 
 for svc in "${to_start[@]}"; do
   bin="${FS_BUILD_DIR}/services/${svc}/${svc}_server"
@@ -150,12 +160,14 @@ for svc in "${to_start[@]}"; do
   done
   producers="${EVENT_PRODUCERS[${svc}]:-}"
 
+  read -r -a extra <<<"${EXTRA_FLAGS[${svc}]:-}"
+
   echo "run-local: starting ${svc} (gRPC ${GRPC_PORT[${svc}]}, metrics ${METRICS_PORT[${svc}]})"
   # Start the binary itself in the background, so that $! is the server's PID.
   "${bin}" --db_url="${db_url}" --migration_db_url="${owner_url}" --listen_address=127.0.0.1 \
     --grpc_port="${GRPC_PORT[${svc}]}" --metrics_port="${METRICS_PORT[${svc}]}" \
     --event_subscribers="${subscribers}" --event_producers="${producers// /,}" \
-    --insecure_dev_auth >>"${log}" 2>&1 &
+    "${extra[@]}" --insecure_dev_auth >>"${log}" 2>&1 &
   pids+=("$!")
   names+=("${svc}")
 
@@ -175,6 +187,9 @@ if [[ -f scripts/load-demo-data.py ]]; then
   fi
   if [[ " ${names[*]} " == *" supervision "* ]]; then
     demo_args+=(--supervision "127.0.0.1:${GRPC_PORT[supervision]}")
+  fi
+  if [[ " ${names[*]} " == *" outcomes "* ]]; then
+    demo_args+=(--outcomes "127.0.0.1:${GRPC_PORT[outcomes]}")
   fi
   if ! /usr/bin/python3 scripts/load-demo-data.py "${demo_args[@]}"; then
     echo "run-local: WARNING: loading demo data failed (services keep running)" >&2

@@ -79,6 +79,9 @@ TEST_F(CaseRecordsEventsTest, TheLifeOfACaseIsPublishedInOrder) {
   EXPECT_EQ(child_facts.nhs_number(), kNhs1);
   EXPECT_EQ(child_facts.kind(), "CHILD");
   EXPECT_EQ(events[2].SerializeAsString().find("O'Brien"), std::string::npos);
+  // Without a name match secret there is no key to match names by (outcomes' intake test checks
+  // the key when both services hold one).
+  EXPECT_EQ(child_facts.name_match_key(), "");
   EXPECT_EQ(std::vector<std::string>(events[3].person_added().person().assessment_factors().begin(),
                                      events[3].person_added().person().assessment_factors().end()),
             (std::vector<std::string>{"3B", "4B"}));

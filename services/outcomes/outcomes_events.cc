@@ -65,8 +65,22 @@ absl::Status ApplyEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
       OutcomesStore::OpenCase(tx, case_id, o.team(), o.referral_date(), when);
       return absl::OkStatus();
     }
+    case ev::EventEnvelope::kCaseStateChanged:
+    case ev::EventEnvelope::kCaseTeamChanged:
+    case ev::EventEnvelope::kCaseClosed:
+    case ev::EventEnvelope::kCaseReopened:
+    case ev::EventEnvelope::kPersonAdded:
+    case ev::EventEnvelope::kPersonUpdated:
+    case ev::EventEnvelope::kAllocationStarted:
+    case ev::EventEnvelope::kAllocationEnded:
+    case ev::EventEnvelope::kChildProtectionPlanStarted:
+    case ev::EventEnvelope::kChildProtectionPlanEnded:
+    case ev::EventEnvelope::kLookedAfterEpisodeStarted:
+    case ev::EventEnvelope::kLookedAfterEpisodeEnded:
+      break;  // case_records' events: the case must be known (below)
     default:
-      break;
+      // Other producers' events that change no figure (sign-offs, assessments...).
+      return absl::OkStatus();
   }
   if (!OutcomesStore::CaseExists(tx, case_id)) {
     return absl::FailedPreconditionError(
