@@ -19,11 +19,16 @@ absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text, absl::string_vi
 
 std::string FormatDate(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
-absl::CivilDay TodayInEngland() {
-  absl::TimeZone london;
-  if (!absl::LoadTimeZone("Europe/London", &london)) london = absl::UTCTimeZone();
-  return absl::ToCivilDay(absl::Now(), london);
+absl::TimeZone EnglandZone() {
+  static const absl::TimeZone zone = [] {
+    absl::TimeZone z;
+    if (!absl::LoadTimeZone("Europe/London", &z)) z = absl::UTCTimeZone();
+    return z;
+  }();
+  return zone;
 }
+
+absl::CivilDay TodayInEngland() { return absl::ToCivilDay(absl::Now(), EnglandZone()); }
 
 absl::StatusOr<absl::CivilDay> ParsePastDate(absl::string_view text, absl::string_view field,
                                              absl::CivilDay today) {

@@ -5,6 +5,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 
 // Calendar dates as the services take them: ISO 8601, England's calendar. Pure C++.
 namespace fs {
@@ -12,6 +13,9 @@ namespace fs {
 // ISO 8601 calendar date; `field` names the request field in the error.
 absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text, absl::string_view field);
 std::string FormatDate(absl::CivilDay day);
+
+// Europe/London (clock changes included), loaded once; UTC if the zone data is missing.
+absl::TimeZone EnglandZone();
 
 // Today in England (Europe/London), for dates that must not lie in the future.
 absl::CivilDay TodayInEngland();

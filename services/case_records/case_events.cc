@@ -171,8 +171,7 @@ absl::Status ApplyOutcomesEvent(pqxx::work& tx, const ev::EventEnvelope& event) 
   CaseStore::LockCaseShared(tx, *case_id);
   auto lead = CaseStore::ActiveLead(tx, *case_id);
   if (!lead) return absl::OkStatus();  // a closed case has no lead; outcomes keeps the incident
-  absl::TimeZone london;
-  if (!absl::LoadTimeZone("Europe/London", &london)) london = absl::UTCTimeZone();
+  absl::TimeZone london = EnglandZone();
   auto when = [&](const google::protobuf::Timestamp& t) {
     return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(t.seconds()), london);
   };

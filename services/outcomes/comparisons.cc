@@ -17,26 +17,6 @@ namespace {
 
 constexpr double kZ = 1.959963984540054;
 
-enum class Kind { kCount, kRate, kStock };
-
-Kind KindOf(v1::Indicator i) {
-  switch (i) {
-    case v1::INDICATOR_CHILDREN_ON_CP_PLANS:
-    case v1::INDICATOR_OPEN_CASES:
-    case v1::INDICATOR_LOOKED_AFTER_WEEKS:
-      return Kind::kStock;
-    case v1::INDICATOR_REPEAT_CP_PLANS_WITHIN_2_YEARS:
-    case v1::INDICATOR_CHILDREN_KEPT_SAFELY_AT_HOME_AT_CLOSURE:
-    case v1::INDICATOR_REPEAT_DA_WITHIN_6_MONTHS:
-    case v1::INDICATOR_REPEAT_DA_WITHIN_12_MONTHS:
-    case v1::INDICATOR_RE_REFERRALS_WITHIN_12_MONTHS:
-    case v1::INDICATOR_GCS_HELD_ON_TIME:
-      return Kind::kRate;
-    default:
-      return Kind::kCount;
-  }
-}
-
 // Sums the complete months of `series` between `from` and `to` (inclusive).
 v1::PeriodSummary Summarise(const v1::Series& series, absl::CivilMonth from, absl::CivilMonth to) {
   v1::PeriodSummary summary;
@@ -59,7 +39,7 @@ v1::PeriodSummary Summarise(const v1::Series& series, absl::CivilMonth from, abs
   summary.set_months(months);
   summary.set_total(total);
   summary.set_per_month(months > 0 ? total / months : 0);
-  if (KindOf(series.indicator()) == Kind::kRate) {
+  if (KindOf(series.indicator()) == IndicatorKind::kRate) {
     summary.set_numerator(numerator);
     summary.set_denominator(denominator);
     *summary.mutable_rate() = WilsonProportion(numerator, denominator);
@@ -82,14 +62,14 @@ v1::BeforeAfter BeforeAndAfter(const v1::Series& series, absl::CivilMonth adopti
   }
   bool has_ratio = false;
   switch (KindOf(series.indicator())) {
-    case Kind::kStock:
+    case IndicatorKind::kStock:
       if (b.per_month() > 0) {
         ratio->set_value(a.per_month() / b.per_month());
         has_ratio = true;
       }
       result.set_note("a month-end stock: compared by monthly means, no interval");
       break;
-    case Kind::kCount: {
+    case IndicatorKind::kCount: {
       if (b.total() == 0) {
         result.set_note("none before adoption: no ratio");
         break;
@@ -106,7 +86,7 @@ v1::BeforeAfter BeforeAndAfter(const v1::Series& series, absl::CivilMonth adopti
       if (b.total() < 5 || a.total() < 5) result.set_note("fewer than 5 on one side: fragile");
       break;
     }
-    case Kind::kRate: {
+    case IndicatorKind::kRate: {
       if (b.denominator() == 0 || a.denominator() == 0 || b.numerator() == 0) {
         result.set_note("too few cases before adoption for a ratio");
         break;

@@ -43,20 +43,6 @@ bool OpenIncluding(const CaseFacts& c, absl::CivilDay day) {
   return false;
 }
 
-bool IsRate(v1::Indicator i) {
-  switch (i) {
-    case v1::INDICATOR_REPEAT_CP_PLANS_WITHIN_2_YEARS:
-    case v1::INDICATOR_CHILDREN_KEPT_SAFELY_AT_HOME_AT_CLOSURE:
-    case v1::INDICATOR_REPEAT_DA_WITHIN_6_MONTHS:
-    case v1::INDICATOR_REPEAT_DA_WITHIN_12_MONTHS:
-    case v1::INDICATOR_RE_REFERRALS_WITHIN_12_MONTHS:
-    case v1::INDICATOR_GCS_HELD_ON_TIME:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Monthly buckets of one series.
 class Buckets {
  public:
@@ -367,6 +353,24 @@ std::optional<absl::CivilMonth> ParseMonth(const std::string& text) {
   return absl::CivilMonth(year, month);
 }
 
+IndicatorKind KindOf(v1::Indicator i) {
+  switch (i) {
+    case v1::INDICATOR_CHILDREN_ON_CP_PLANS:
+    case v1::INDICATOR_OPEN_CASES:
+    case v1::INDICATOR_LOOKED_AFTER_WEEKS:
+      return IndicatorKind::kStock;
+    case v1::INDICATOR_REPEAT_CP_PLANS_WITHIN_2_YEARS:
+    case v1::INDICATOR_CHILDREN_KEPT_SAFELY_AT_HOME_AT_CLOSURE:
+    case v1::INDICATOR_REPEAT_DA_WITHIN_6_MONTHS:
+    case v1::INDICATOR_REPEAT_DA_WITHIN_12_MONTHS:
+    case v1::INDICATOR_RE_REFERRALS_WITHIN_12_MONTHS:
+    case v1::INDICATOR_GCS_HELD_ON_TIME:
+      return IndicatorKind::kRate;
+    default:
+      return IndicatorKind::kCount;
+  }
+}
+
 std::vector<v1::Indicator> AllIndicators() {
   std::vector<v1::Indicator> all;
   for (int i = v1::Indicator_MIN + 1; i <= v1::Indicator_MAX; ++i) {
@@ -385,8 +389,8 @@ std::vector<v1::Series> ComputeIndicators(const Dataset& data, const std::string
   for (v1::Indicator indicator : indicators) {
     Buckets buckets(from, to);
     calculator.Fill(indicator, buckets);
-    out.push_back(buckets.ToSeries(indicator, team, IsRate(indicator), FollowMonths(indicator),
-                                   options.today));
+    out.push_back(buckets.ToSeries(indicator, team, KindOf(indicator) == IndicatorKind::kRate,
+                                   FollowMonths(indicator), options.today));
   }
   return out;
 }

@@ -85,6 +85,11 @@ std::vector<v1::Series> ComputeIndicators(const Dataset& data, const std::string
                                           const std::vector<v1::Indicator>& which,
                                           const IndicatorOptions& options);
 
+// Counts of events, rates (numerator over a denominator), and stocks (counted at month end, or
+// weeks in care): they compare differently (comparisons.cc).
+enum class IndicatorKind { kCount, kRate, kStock };
+IndicatorKind KindOf(v1::Indicator indicator);
+
 // Every indicator in enum order.
 std::vector<v1::Indicator> AllIndicators();
 

@@ -16,6 +16,7 @@
 #include "common/pagination.h"
 #include "common/resource_name.h"
 #include "common/status.h"
+#include "common/timestamps.h"
 #include "services/outcomes/outcomes_events.h"
 #include "services/outcomes/outcomes_store.h"
 #include "services/outcomes/report.h"
@@ -32,30 +33,12 @@ constexpr int kMaxPeople = 20;
 constexpr absl::Duration kClockSkew = absl::Minutes(5);
 constexpr int kMaxMonths = 240;
 
-absl::TimeZone London() {
-  static const absl::TimeZone zone = [] {
-    absl::TimeZone z;
-    if (!absl::LoadTimeZone("Europe/London", &z)) z = absl::UTCTimeZone();
-    return z;
-  }();
-  return zone;
-}
-
-google::protobuf::Timestamp Ts(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-bool ValidTs(const google::protobuf::Timestamp& t) {
-  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
-         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 && t.nanos() <= 999999999;
-}
-
 // 09:00 in England on the first working day after `received`: when the lead worker (or the front
 // door) should have acted, as Operation Encompass asks schools to know before the next school day.
 absl::Time RespondBy(absl::Time received, const HolidayCalendar& holidays) {
-  absl::CivilDay today(absl::ToCivilDay(received, London()));
+  absl::CivilDay today(absl::ToCivilDay(received, EnglandZone()));
   absl::CivilDay next = holidays.NextWorkingDay(today);
-  return absl::FromCivil(absl::CivilHour(next.year(), next.month(), next.day(), 9), London());
+  return absl::FromCivil(absl::CivilHour(next.year(), next.month(), next.day(), 9), EnglandZone());
 }
 
 std::string ContentHash(const google::protobuf::Message& message) {
@@ -93,9 +76,8 @@ absl::StatusOr<v1::ReportDomesticAbuseIncidentRequest> CheckIncident(
     return s;
   }
   if (!r.has_incident_time()) return InvalidField("incident_time", "required");
-  if (!ValidTs(r.incident_time())) return InvalidField("incident_time", "not a valid time");
-  if (absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(r.incident_time())) >
-      now + kClockSkew) {
+  if (!ValidTimestamp(r.incident_time())) return InvalidField("incident_time", "not a valid time");
+  if (FromTimestamp(r.incident_time()) > now + kClockSkew) {
     return InvalidField("incident_time", "is in the future");
   }
   if (auto s = CheckText(r.place(), "place", 500, true); !s.ok()) return s;
@@ -178,7 +160,7 @@ void PublishMatch(pqxx::work& tx, const std::string& incident_id, const std::str
   m->set_police_reference(r.police_reference());
   m->set_force(force);
   *m->mutable_incident_time() = r.incident_time();
-  *m->mutable_respond_by() = Ts(respond_by);
+  *m->mutable_respond_by() = ToTimestamp(respond_by);
   m->set_child_present(f.child_present);
   m->set_matched_by(f.matched_by);
   AppendEvent(tx, kProducer, absl::StrCat("cases/", f.match.case_id), std::move(envelope));
@@ -257,7 +239,7 @@ absl::Status MayReadFigures(const Caller& caller, const std::string& team) {
 
 IndicatorOptions Indicating(const OutcomesOptions& options) {
   IndicatorOptions out;
-  out.today = absl::ToCivilDay(options.clock(), London());
+  out.today = absl::ToCivilDay(options.clock(), EnglandZone());
   out.module_sessions_to_complete = options.module_sessions_to_complete;
   return out;
 }
@@ -293,8 +275,8 @@ absl::Status BuildIndicators(pqxx::work& tx, const v1::GetIndicatorsRequest& req
   for (auto& series : ComputeIndicators(data, request.team(), from, to, which, indicating)) {
     *report->add_series() = std::move(series);
   }
-  *report->mutable_compute_time() = Ts(options.clock());
-  if (auto as_of = OutcomesStore::DataAsOf(tx)) *report->mutable_data_as_of() = Ts(*as_of);
+  *report->mutable_compute_time() = ToTimestamp(options.clock());
+  if (auto as_of = OutcomesStore::DataAsOf(tx)) *report->mutable_data_as_of() = ToTimestamp(*as_of);
   return absl::OkStatus();
 }
 
@@ -312,7 +294,8 @@ absl::Status BuildComparison(pqxx::work& tx, const v1::CompareOutcomesRequest& r
   Dataset data = OutcomesStore::LoadDataset(tx);
   *comparison =
       Compare(data, request.team(), *adoption, months, options.costs, Indicating(options));
-  if (auto as_of = OutcomesStore::DataAsOf(tx)) *comparison->mutable_data_as_of() = Ts(*as_of);
+  if (auto as_of = OutcomesStore::DataAsOf(tx))
+    *comparison->mutable_data_as_of() = ToTimestamp(*as_of);
   return absl::OkStatus();
 }
 
@@ -347,9 +330,8 @@ grpc::Status PartnerIntakeServiceImpl::ReportDomesticAbuseIncident(
           return absl::OkStatus();
         }
         event.resource = stored->acknowledgement.name();
-        absl::CivilDay day = absl::ToCivilDay(
-            absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(report->incident_time())),
-            London());
+        absl::CivilDay day =
+            absl::ToCivilDay(FromTimestamp(report->incident_time()), EnglandZone());
         std::vector<Found> found = MatchPeople(tx, *report, options_.match_secret);
         std::map<std::string, const Found*> alerted;  // one alert per case
         for (const auto& f : found) {
@@ -388,7 +370,8 @@ grpc::Status PartnerIntakeServiceImpl::ReportEmergencyAdmission(
         if (r.nhs_number().empty()) return InvalidField("nhs_number", "required");
         if (auto s = NormaliseNhsNumber(r.mutable_nhs_number(), "nhs_number"); !s.ok()) return s;
         if (r.date().empty()) return InvalidField("date", "required");
-        auto date = ParsePastDate(r.date(), "date", absl::ToCivilDay(options_.clock(), London()));
+        auto date =
+            ParsePastDate(r.date(), "date", absl::ToCivilDay(options_.clock(), EnglandZone()));
         if (!date.ok()) return date.status();
         r.set_date(FormatDate(*date));
         if (!v1::AdmissionKind_IsValid(r.kind()) || r.kind() == v1::ADMISSION_KIND_UNSPECIFIED) {
@@ -544,9 +527,8 @@ grpc::Status OutcomesServiceImpl::ResolveFrontDoorItem(
           v1::ReportDomesticAbuseIncidentRequest r;
           r.set_police_reference(item->police_reference());
           *r.mutable_incident_time() = item->incident_time();
-          absl::CivilDay day = absl::ToCivilDay(
-              absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(item->incident_time())),
-              London());
+          absl::CivilDay day =
+              absl::ToCivilDay(FromTimestamp(item->incident_time()), EnglandZone());
           OutcomesStore::InsertIncidentMatch(tx, incident_id, *match, "FRONT_DOOR", day);
           bool present = std::any_of(item->children().begin(), item->children().end(),
                                      [](const v1::IncidentChild& c) { return c.present(); });
@@ -617,7 +599,12 @@ grpc::Status OutcomesServiceImpl::ExportOutcomes(grpc::ServerContext* context,
             v1::CompareOutcomesRequest compare = request->comparison();
             compare.set_team(team);
             v1::Comparison comparison;
-            if (auto s = BuildComparison(tx, compare, options_, &comparison); !s.ok()) return s;
+            // Without an adoption date (none asked, none configured) the report has the
+            // figures alone.
+            bool comparable = !compare.adoption_date().empty() || !options_.adoption_date.empty();
+            if (comparable) {
+              if (auto s = BuildComparison(tx, compare, options_, &comparison); !s.ok()) return s;
+            }
             response->set_content_type("text/html");
             response->set_file_name(stem + ".html");
             response->set_content(RenderHtml(report, comparison));

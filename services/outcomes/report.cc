@@ -20,15 +20,6 @@
 namespace fs::outcomes {
 namespace {
 
-absl::TimeZone London() {
-  static const absl::TimeZone zone = [] {
-    absl::TimeZone z;
-    if (!absl::LoadTimeZone("Europe/London", &z)) z = absl::UTCTimeZone();
-    return z;
-  }();
-  return zone;
-}
-
 // Fixed point with at most `decimals` decimals and no trailing zeros ("3", "0.3333", "2.5").
 // std::to_chars because printf's decimal point follows the process locale. "" for NaN and
 // infinities, which neither a spreadsheet nor an SVG attribute can take.
@@ -92,7 +83,7 @@ std::string IndicatorCode(v1::Indicator indicator) {
 std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp) {
   absl::Time time =
       absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
-  return absl::FormatTime("%d %b %Y %H:%M %Z", time, London());
+  return absl::FormatTime("%d %b %Y %H:%M %Z", time, EnglandZone());
 }
 
 // A series is charted and tabulated as a rate when any of its months has a denominator.

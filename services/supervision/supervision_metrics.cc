@@ -2,18 +2,10 @@
 
 #include <iostream>
 
+#include "common/dates.h"
 #include "services/supervision/supervision_store.h"
 
 namespace fs::supervision {
-namespace {
-
-absl::TimeZone London() {
-  absl::TimeZone zone;
-  absl::LoadTimeZone("Europe/London", &zone);
-  return zone;
-}
-
-}  // namespace
 
 OverdueGauges::OverdueGauges(ConnectionPool& pool, prometheus::Registry& registry, Policy policy,
                              std::function<absl::Time()> clock)
@@ -60,7 +52,7 @@ absl::Status OverdueGauges::Refresh() {
     for (const auto& c : SupervisionStore::AllOpenCases(tx)) {
       Count& count = counts[c.team];
       ++count.open;
-      auto due = DueTime(policy_, c.times, London());
+      auto due = DueTime(policy_, c.times, EnglandZone());
       if (due && *due < now) {
         ++count.overdue;
         count.oldest_days = std::max(count.oldest_days, absl::ToDoubleHours(now - *due) / 24);

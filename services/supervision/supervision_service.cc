@@ -16,6 +16,7 @@
 #include "common/pagination.h"
 #include "common/resource_name.h"
 #include "common/status.h"
+#include "common/timestamps.h"
 #include "services/supervision/icalendar.h"
 #include "services/supervision/scheduler.h"
 #include "services/supervision/supervision_events.h"
@@ -29,33 +30,11 @@ using google::protobuf::util::TimeUtil;
 constexpr absl::Duration kSlot = absl::Minutes(15);
 constexpr int kMaxHorizonDays = 62;
 
-absl::TimeZone London() {
-  static const absl::TimeZone zone = [] {
-    absl::TimeZone z;
-    if (!absl::LoadTimeZone("Europe/London", &z)) z = absl::UTCTimeZone();
-    return z;
-  }();
-  return zone;
-}
-
-google::protobuf::Timestamp Ts(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-absl::Time FromTs(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t));
-}
-
-bool ValidTs(const google::protobuf::Timestamp& t) {
-  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
-         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 && t.nanos() <= 999999999;
-}
-
 absl::StatusOr<absl::Time> RequiredTime(const google::protobuf::Timestamp& t, bool present,
                                         absl::string_view field) {
   if (!present) return InvalidField(field, "required");
-  if (!ValidTs(t)) return InvalidField(field, "not a valid time");
-  return FromTs(t);
+  if (!ValidTimestamp(t)) return InvalidField(field, "not a valid time");
+  return FromTimestamp(t);
 }
 
 bool InTeam(const Caller& caller, const std::string& team) {
@@ -102,9 +81,9 @@ v1::CaseStatus StatusOf(pqxx::work& tx, const CaseRow& c, const Policy& policy, 
   v1::CaseStatus status;
   status.set_name(absl::StrCat("cases/", c.id, "/supervisionStatus"));
   status.set_team(c.team);
-  if (c.times.last_held) *status.mutable_last_held_time() = Ts(*c.times.last_held);
-  if (auto due = DueTime(policy, c.times, London())) {
-    *status.mutable_due_time() = Ts(*due);
+  if (c.times.last_held) *status.mutable_last_held_time() = ToTimestamp(*c.times.last_held);
+  if (auto due = DueTime(policy, c.times, EnglandZone())) {
+    *status.mutable_due_time() = ToTimestamp(*due);
     status.set_overdue(c.open && *due < now);
   }
   status.set_planned_session(SupervisionStore::PlannedSession(tx, c.id, now));
@@ -310,35 +289,36 @@ grpc::Status SupervisionServiceImpl::GetCaseStatus(grpc::ServerContext* context,
 grpc::Status SupervisionServiceImpl::RecordEarlierSupervision(
     grpc::ServerContext* context, const v1::RecordEarlierSupervisionRequest* request,
     v1::CaseStatus* response) {
-  return runner_.Run(context, "RecordEarlierSupervision", request->name(), response,
-                     [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
-                       auto c = FindCaseOfStatus(tx, request->name(), /*lock=*/true);
-                       if (!c.ok()) return c.status();
-                       if (!ManagesTeam(caller, c->team)) {
-                         return absl::PermissionDeniedError(
-                             "only the case's team manager records a GCS held before this service");
-                       }
-                       if (SupervisionStore::HasHeldRecord(tx, c->id)) {
-                         return absl::FailedPreconditionError(
-                             "this service has recorded a GCS for the case: earlier dates no "
-                             "longer apply");
-                       }
-                       absl::Time now = clock_();
-                       auto day = ParsePastDate(request->held_date(), "held_date",
-                                                absl::ToCivilDay(now, London()));
-                       if (!day.ok()) return day.status();
-                       // Noon, London: the day is what counts.
-                       absl::Time held = absl::FromCivil(absl::CivilHour(*day) + 12, London());
-                       if (c->times.last_held && *c->times.last_held > held) {
-                         return absl::FailedPreconditionError(absl::StrCat(
-                             "a later GCS is already known for this case (",
-                             absl::FormatTime("%Y-%m-%d", *c->times.last_held, London()), ")"));
-                       }
-                       SupervisionStore::RecordHeld(tx, c->id, held, "");
-                       auto updated = SupervisionStore::FindCase(tx, c->id);
-                       *response = StatusOf(tx, *updated, policy_, now);
-                       return absl::OkStatus();
-                     });
+  return runner_.Run(
+      context, "RecordEarlierSupervision", request->name(), response,
+      [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
+        auto c = FindCaseOfStatus(tx, request->name(), /*lock=*/true);
+        if (!c.ok()) return c.status();
+        if (!ManagesTeam(caller, c->team)) {
+          return absl::PermissionDeniedError(
+              "only the case's team manager records a GCS held before this service");
+        }
+        if (SupervisionStore::HasHeldRecord(tx, c->id)) {
+          return absl::FailedPreconditionError(
+              "this service has recorded a GCS for the case: earlier dates no "
+              "longer apply");
+        }
+        absl::Time now = clock_();
+        auto day =
+            ParsePastDate(request->held_date(), "held_date", absl::ToCivilDay(now, EnglandZone()));
+        if (!day.ok()) return day.status();
+        // Noon, London: the day is what counts.
+        absl::Time held = absl::FromCivil(absl::CivilHour(*day) + 12, EnglandZone());
+        if (c->times.last_held && *c->times.last_held > held) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("a later GCS is already known for this case (",
+                           absl::FormatTime("%Y-%m-%d", *c->times.last_held, EnglandZone()), ")"));
+        }
+        SupervisionStore::RecordHeld(tx, c->id, held, "");
+        auto updated = SupervisionStore::FindCase(tx, c->id);
+        *response = StatusOf(tx, *updated, policy_, now);
+        return absl::OkStatus();
+      });
 }
 
 // ---- Chairs ----
@@ -646,7 +626,7 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
           chairs.push_back(chairs_row->chair());
           chairs.insert(chairs.end(), chairs_row->deputies().begin(), chairs_row->deputies().end());
         }
-        SlotGrid grid(from, *end, kSlot, London());
+        SlotGrid grid(from, *end, kSlot, EnglandZone());
         const int d = policy_.case_minutes / 15;
 
         // This team's sessions in the horizon. Proposals are replaced: their cases are planned
@@ -662,8 +642,8 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
         std::vector<std::tuple<std::string, absl::Time, absl::Time>> taken;  // who, from, to
         std::vector<PlannedSession> confirmed;
         for (const auto& s : existing) {
-          absl::Time s_start = FromTs(s.start_time());
-          absl::Time s_end = FromTs(s.end_time());
+          absl::Time s_start = FromTimestamp(s.start_time());
+          absl::Time s_end = FromTimestamp(s.end_time());
           if (s.state() == v1::SESSION_STATE_PROPOSED) {
             for (const auto& c : s.cases()) replan.insert(LastSegment(c.case_()));
             continue;
@@ -678,7 +658,7 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
             planned.confirmed = true;
             for (const auto& c : s.cases()) {
               std::string case_id = LastSegment(c.case_());
-              planned.cases.push_back({case_id, grid.SlotAt(FromTs(c.start_time()))});
+              planned.cases.push_back({case_id, grid.SlotAt(FromTimestamp(c.start_time()))});
               confirmed_session_of[case_id] = planned.id;
               replan.insert(case_id);
             }
@@ -689,7 +669,7 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
           for (const auto& c : s.cases()) {
             settled.insert(LastSegment(c.case_()));
             for (const auto& who : c.attendees()) {
-              taken.emplace_back(who, FromTs(c.start_time()), FromTs(c.end_time()));
+              taken.emplace_back(who, FromTimestamp(c.start_time()), FromTimestamp(c.end_time()));
             }
           }
         }
@@ -703,7 +683,7 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
         std::set<std::string> people(chairs.begin(), chairs.end());
         for (const auto& c : SupervisionStore::OpenCases(tx, {team})) {
           if (settled.contains(c.id)) continue;
-          auto due = DueTime(policy_, c.times, London());
+          auto due = DueTime(policy_, c.times, EnglandZone());
           if (!due) continue;  // nobody allocated: nothing to supervise
           if (*due > *end && !replan.contains(c.id)) continue;
           // One live session a case: one planned outside this horizon stays as it is.
@@ -731,14 +711,14 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
                SupervisionStore::ListSessions(tx, "", who, from, *end, "", 0, 100000, &unused)) {
             if (s.team() == team || s.state() == v1::SESSION_STATE_CANCELLED) continue;
             if (s.chair() == who) {
-              free.Set(grid.SlotAt(FromTs(s.start_time())), grid.SlotAt(FromTs(s.end_time())),
-                       false);
+              free.Set(grid.SlotAt(FromTimestamp(s.start_time())),
+                       grid.SlotAt(FromTimestamp(s.end_time())), false);
             }
             for (const auto& c : s.cases()) {
               if (std::find(c.attendees().begin(), c.attendees().end(), who) !=
                   c.attendees().end()) {
-                free.Set(grid.SlotAt(FromTs(c.start_time())), grid.SlotAt(FromTs(c.end_time())),
-                         false);
+                free.Set(grid.SlotAt(FromTimestamp(c.start_time())),
+                         grid.SlotAt(FromTimestamp(c.end_time())), false);
               }
             }
           }
@@ -779,14 +759,14 @@ grpc::Status SupervisionServiceImpl::PlanSessions(grpc::ServerContext* context,
           v1::Session session;
           session.set_team(team);
           session.set_chair(p.chair);
-          *session.mutable_start_time() = Ts(grid.TimeOf(p.start_slot));
-          *session.mutable_end_time() = Ts(grid.TimeOf(p.end_slot));
+          *session.mutable_start_time() = ToTimestamp(grid.TimeOf(p.start_slot));
+          *session.mutable_end_time() = ToTimestamp(grid.TimeOf(p.end_slot));
           session.set_state(v1::SESSION_STATE_PROPOSED);
           for (const auto& placement : p.cases) {
             auto* c = session.add_cases();
             c->set_case_(absl::StrCat("cases/", placement.case_id));
-            *c->mutable_start_time() = Ts(grid.TimeOf(placement.slot));
-            *c->mutable_end_time() = Ts(grid.TimeOf(placement.slot + d));
+            *c->mutable_start_time() = ToTimestamp(grid.TimeOf(placement.slot));
+            *c->mutable_end_time() = ToTimestamp(grid.TimeOf(placement.slot + d));
             for (const auto& who : by_id.at(placement.case_id)->attendees) c->add_attendees(who);
           }
           SupervisionStore::InsertSession(tx, session);
@@ -953,7 +933,7 @@ grpc::Status SupervisionServiceImpl::RecordSession(grpc::ServerContext* context,
               "only a confirmed session is recorded; this one is ", StateName(session->state())));
         }
         if (auto s = CheckEtag(request->etag(), session->etag(), "etag"); !s.ok()) return s;
-        absl::Time start = FromTs(session->start_time());
+        absl::Time start = FromTimestamp(session->start_time());
         if (clock_() < start) {
           return absl::FailedPreconditionError("a session is recorded once it has begun");
         }
@@ -970,7 +950,7 @@ grpc::Status SupervisionServiceImpl::RecordSession(grpc::ServerContext* context,
             return InvalidField("records.case", "each case once");
           }
         }
-        absl::CivilDay held_day = absl::ToCivilDay(start, London());
+        absl::CivilDay held_day = absl::ToCivilDay(start, EnglandZone());
         for (const auto& c : session->cases()) {
           std::string case_id = LastSegment(c.case_());
           auto it = records.find(case_id);
@@ -1030,8 +1010,8 @@ grpc::Status SupervisionServiceImpl::RecordSession(grpc::ServerContext* context,
           std::string case_id = LastSegment(c.case_());
           const v1::CaseRecord& record = records.at(case_id);
           auto row = SupervisionStore::FindCase(tx, case_id);
-          auto due = DueTime(policy_, row->times, London());
-          absl::Time held = FromTs(c.start_time());
+          auto due = DueTime(policy_, row->times, EnglandZone());
+          absl::Time held = FromTimestamp(c.start_time());
           SupervisionStore::RecordHeld(tx, case_id, held, record.next_due_date());
           ev::EventEnvelope envelope;
           auto* e = envelope.mutable_gcs_held();
@@ -1072,8 +1052,8 @@ grpc::Status SupervisionServiceImpl::ImportFreeBusy(grpc::ServerContext* context
           SupervisionStore::InsertBusy(tx, *who, from, to, "ical");
         }
         response->set_imported(static_cast<int>(busy->periods.size()));
-        *response->mutable_start_time() = Ts(busy->range_start);
-        *response->mutable_end_time() = Ts(busy->range_end);
+        *response->mutable_start_time() = ToTimestamp(busy->range_start);
+        *response->mutable_end_time() = ToTimestamp(busy->range_end);
         return absl::OkStatus();
       });
 }
@@ -1099,12 +1079,13 @@ grpc::Status SupervisionServiceImpl::GetCalendarFeed(grpc::ServerContext* contex
           if (*who != caller.principal.id && !InTeam(caller, s.team())) continue;
           FeedEvent event;
           event.session_id = LastSegment(s.name());
-          event.start = FromTs(s.start_time());
-          event.end = FromTs(s.end_time());
+          event.start = FromTimestamp(s.start_time());
+          event.end = FromTimestamp(s.end_time());
           event.summary = absl::StrCat("Group Case Supervision (", s.team(), ")");
           event.chair_name = s.chair();
           for (const auto& c : s.cases()) {
-            event.cases.push_back({c.case_(), FromTs(c.start_time()), FromTs(c.end_time())});
+            event.cases.push_back(
+                {c.case_(), FromTimestamp(c.start_time()), FromTimestamp(c.end_time())});
           }
           event.sequence = s.sequence();
           event.cancelled = s.state() == v1::SESSION_STATE_CANCELLED;
@@ -1114,7 +1095,7 @@ grpc::Status SupervisionServiceImpl::GetCalendarFeed(grpc::ServerContext* contex
         info.calendar_name = absl::StrCat("Group Case Supervision: ", *who);
         info.domain = calendar_domain_;
         info.stamp = now;
-        info.zone = London();
+        info.zone = EnglandZone();
         response->set_content_type("text/calendar; charset=utf-8");
         response->set_content(RenderFeed(info, events));
         return absl::OkStatus();

@@ -10,6 +10,7 @@
 #include "common/idempotency.h"
 #include "common/resource_name.h"
 #include "common/sql_values.h"
+#include "common/timestamps.h"
 
 namespace fs::supervision {
 namespace {
@@ -21,10 +22,6 @@ std::string Micros(absl::string_view column) {
 }
 
 absl::Time FromMicros(int64_t micros) { return absl::FromUnixMicros(micros); }
-
-google::protobuf::Timestamp Ts(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 const std::string& SessionColumns() {
   static const std::string columns = absl::StrCat(
@@ -45,8 +42,8 @@ v1::Session RowToSession(const pqxx::row& r) {
   s.set_name(absl::StrCat("sessions/", r[0].as<std::string>()));
   s.set_team(r[1].as<std::string>());
   s.set_chair(r[2].as<std::string>());
-  *s.mutable_start_time() = Ts(FromMicros(r[3].as<int64_t>()));
-  *s.mutable_end_time() = Ts(FromMicros(r[4].as<int64_t>()));
+  *s.mutable_start_time() = ToTimestamp(FromMicros(r[3].as<int64_t>()));
+  *s.mutable_end_time() = ToTimestamp(FromMicros(r[4].as<int64_t>()));
   s.set_state(StateFromName(r[5].as<std::string>()));
   for (const auto& who : SplitCommas(r[6].as<std::string>())) s.add_attended(who);
   s.set_cancel_reason(r[7].as<std::string>());
@@ -60,8 +57,8 @@ void LoadCases(pqxx::work& tx, v1::Session& session) {
   for (const auto& r : tx.exec_prepared("sv_session_cases", id)) {
     auto* c = session.add_cases();
     c->set_case_(absl::StrCat("cases/", r[0].as<std::string>()));
-    *c->mutable_start_time() = Ts(FromMicros(r[1].as<int64_t>()));
-    *c->mutable_end_time() = Ts(FromMicros(r[2].as<int64_t>()));
+    *c->mutable_start_time() = ToTimestamp(FromMicros(r[1].as<int64_t>()));
+    *c->mutable_end_time() = ToTimestamp(FromMicros(r[2].as<int64_t>()));
     for (const auto& who : SplitCommas(r[3].as<std::string>())) c->add_attendees(who);
     if (!r[4].is_null()) *c->mutable_record() = FromJson<v1::CaseRecord>(r[4].as<std::string>());
   }
@@ -362,8 +359,8 @@ v1::BusyBlock RowToBusy(const std::string& practitioner, const pqxx::row& r) {
   v1::BusyBlock block;
   block.set_name(
       absl::StrCat("practitioners/", practitioner, "/busyBlocks/", r[0].as<std::string>()));
-  *block.mutable_start_time() = Ts(FromMicros(r[1].as<int64_t>()));
-  *block.mutable_end_time() = Ts(FromMicros(r[2].as<int64_t>()));
+  *block.mutable_start_time() = ToTimestamp(FromMicros(r[1].as<int64_t>()));
+  *block.mutable_end_time() = ToTimestamp(FromMicros(r[2].as<int64_t>()));
   block.set_source(r[3].as<std::string>());
   return block;
 }

@@ -16,15 +16,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-absl::TimeZone London() {
-  static const absl::TimeZone zone = [] {
-    absl::TimeZone z;
-    if (!absl::LoadTimeZone("Europe/London", &z)) z = absl::UTCTimeZone();
-    return z;
-  }();
-  return zone;
-}
-
 // Midnight in England of an ISO date; the event's own time when the date does not parse.
 absl::Time DayStart(const std::string& date, const ev::EventEnvelope& event, bool* date_only) {
   auto day = ParseDate(date, "date");
@@ -33,7 +24,7 @@ absl::Time DayStart(const std::string& date, const ev::EventEnvelope& event, boo
     return absl::FromUnixSeconds(event.occurred_time().seconds());
   }
   *date_only = true;
-  return absl::FromCivil(absl::CivilSecond(*day), London());
+  return absl::FromCivil(absl::CivilSecond(*day), EnglandZone());
 }
 
 std::string PersonId(const std::string& name) {
@@ -170,7 +161,7 @@ std::optional<HistoryItem> HistoryItemFor(const ev::EventEnvelope& event) {
 std::string RenderChronologyHtml(const ChronologyDocument& document) {
   auto when = [](const v1::ChronologyItem& item) {
     absl::Time t = absl::FromUnixSeconds(item.occur_time().seconds());
-    return absl::FormatTime(item.date_only() ? "%d %b %Y" : "%d %b %Y %H:%M", t, London());
+    return absl::FormatTime(item.date_only() ? "%d %b %Y" : "%d %b %Y %H:%M", t, EnglandZone());
   };
   std::string html = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -193,7 +184,7 @@ std::string RenderChronologyHtml(const ChronologyDocument& document) {
       "copy or share beyond those with a need to know.</p>\n"
       "<h1>Chronology: ",
       HtmlEscape(document.subject), "</h1>\n<p>Produced ",
-      absl::FormatTime("%d %b %Y %H:%M", document.generated_at, London()), " by ",
+      absl::FormatTime("%d %b %Y %H:%M", document.generated_at, EnglandZone()), " by ",
       HtmlEscape(document.generated_by), ". ", document.items.size(), " item",
       document.items.size() == 1 ? "" : "s", ".",
       document.filters.empty() ? "" : absl::StrCat(" Filters: ", HtmlEscape(document.filters), "."),

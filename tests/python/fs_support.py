@@ -1,7 +1,11 @@
-"""What the Python end-to-end tests share: free ports, the test cluster's role URLs, polling."""
+"""What the Python end-to-end tests share: free ports, the test cluster's role URLs, polling,
+starting a binary."""
 import os
 import socket
+import subprocess
 import time
+
+import grpc
 
 
 def free_ports(count):
@@ -34,3 +38,30 @@ def eventually(check, seconds=30):
             return result
         time.sleep(0.2)
     return None
+
+
+class ServerExited(Exception):
+    """A binary ended before it served (e.g. its port was taken meanwhile)."""
+
+
+def launch(args, port, log, seconds=60):
+    """Starts a binary (output to `log`) and waits until its gRPC port answers: returns
+    (process, channel). The port is awaited first, as run-local.sh does: a channel that failed to
+    connect backs off for ever longer before it tries again."""
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + seconds
+    while True:
+        if process.poll() is not None:
+            raise ServerExited(f"{os.path.basename(args[0])} exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.time() > deadline:
+                process.kill()
+                process.wait()
+                raise TimeoutError(f"{os.path.basename(args[0])} never listened on {port}")
+            time.sleep(0.1)
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    grpc.channel_ready_future(channel).result(timeout=30)
+    return process, channel

@@ -10,7 +10,6 @@ Run by tests/python/client_test.sh under scripts/test.sh (FS_TEST_DB_URL).
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,8 @@ BUILD = os.path.join(REPO, os.environ.get("FS_BUILD_DIR", "build"))
 sys.path.insert(0, os.path.join(BUILD, "py"))
 
 import grpc  # noqa: E402
-from fs_support import eventually, free_ports, role_url as url  # noqa: E402
+from fs_support import eventually, free_ports, launch  # noqa: E402
+from fs_support import role_url as url  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
 from fs.outcomes.v1 import outcomes_pb2 as ob  # noqa: E402
@@ -130,22 +130,9 @@ class OutcomesBinaryTest(unittest.TestCase):
                 "--outcomes_metrics_interval=1s", "--insecure_dev_auth", *extra]
 
     @classmethod
-    def launch(cls, args, port, seconds=60):
-        process = subprocess.Popen(args, stdout=cls.log, stderr=subprocess.STDOUT)
+    def launch(cls, args, port):
+        process, channel = launch(args, port, cls.log)
         cls.processes.append(process)
-        deadline = time.time() + seconds
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{os.path.basename(args[0])} exited with {process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise TimeoutError(f"{os.path.basename(args[0])} never listened on {port}")
-                time.sleep(0.1)
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=30)
         return process, channel
 
     @classmethod

@@ -11,7 +11,6 @@ import datetime
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,8 @@ BUILD = os.path.join(REPO, os.environ.get("FS_BUILD_DIR", "build"))
 sys.path.insert(0, os.path.join(BUILD, "py"))
 
 import grpc  # noqa: E402
-from fs_support import eventually, free_ports, role_url as url  # noqa: E402
+from fs_support import ServerExited, eventually, free_ports, launch  # noqa: E402
+from fs_support import role_url as url  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
 from fs.supervision.v1 import supervision_pb2 as sv  # noqa: E402
@@ -58,10 +58,6 @@ class Team:
         self.manager = who(self.manager_id, name, "team_manager")
         self.lead = who(self.lead_id, name)
         self.specialist = who(self.specialist_id, name, "da_victim_worker")
-
-
-class ServerExited(Exception):
-    """A binary ended before it served (e.g. its port was taken meanwhile)."""
 
 
 def ts(seconds):
@@ -144,27 +140,8 @@ class SupervisionBinaryTest(unittest.TestCase):
             raise
 
     @classmethod
-    def launch(cls, args, port, seconds=60):
-        """Starts a binary and waits until its gRPC port answers: (process, channel)."""
-        process = subprocess.Popen(args, stdout=cls.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + seconds
-        # Wait for the port first, as run-local.sh does: a channel that failed to connect backs
-        # off for ever longer before it tries again.
-        while True:
-            if process.poll() is not None:
-                raise ServerExited(f"{os.path.basename(args[0])} exited with {process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    process.kill()
-                    process.wait()
-                    raise TimeoutError(f"{os.path.basename(args[0])} never listened on {port}")
-                time.sleep(0.1)
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=30)
-        return process, channel
+    def launch(cls, args, port):
+        return launch(args, port, cls.log)
 
     @classmethod
     def supervision_args(cls, *extra, grpc_port=None, metrics_port=None):
