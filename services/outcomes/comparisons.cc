@@ -187,6 +187,25 @@ v1::Comparison Compare(const Dataset& data, const std::string& team, absl::Civil
     }
     return false;
   };
+  // A child becoming looked after (not in care the day before), as the indicator counts.
+  std::unordered_map<std::string, std::vector<const Spell*>> by_person;
+  for (const auto& s : data.looked_after) by_person[s.person].push_back(&s);
+  auto becoming_looked_after = [&](const std::vector<const Spell*>* spells, absl::CivilDay a,
+                                   absl::CivilDay b) {
+    if (spells == nullptr) return false;
+    for (const Spell* s : *spells) {
+      if (s->start < a || s->start > b) continue;
+      bool continues = false;
+      for (const Spell* other : by_person[s->person]) {
+        if (other != s && other->start <= s->start - 1 &&
+            (!other->end || *other->end > s->start - 1)) {
+          continues = true;
+        }
+      }
+      if (!continues) return true;
+    }
+    return false;
+  };
   auto any_happening = [](const std::vector<const Happening*>* list, absl::CivilDay a,
                           absl::CivilDay b, bool after_start) {
     if (list == nullptr) return false;
@@ -210,7 +229,7 @@ v1::Comparison Compare(const Dataset& data, const std::string& team, absl::Civil
       absl::CivilDay until = AddMonths(p.start, 12);
       bool followed = until < options.today;
       bool cp = any_spell(find(plans, c.id), p.start, until);
-      bool la = any_spell(find(episodes, c.id), p.start, until);
+      bool la = becoming_looked_after(find(episodes, c.id), p.start, until);
       bool da = any_happening(find(incidents, c.id), p.start, until, true);
       bool admitted = any_happening(find(admissions, c.id), p.start, until, false);
       for (Tally* t : tallies) {

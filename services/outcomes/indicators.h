@@ -78,8 +78,8 @@ struct IndicatorOptions {
 const std::string& TeamOn(const CaseFacts& c, absl::CivilDay day);
 
 // Monthly series for `team` ("" for the council) from `from` to `to` inclusive, one series per
-// indicator asked (every indicator when `which` is empty), in enum order. Each event counts
-// for the team the case belonged to on its day.
+// indicator asked, in the order asked (every indicator in enum order when `which` is empty). Each
+// event counts for the team the case belonged to on its day.
 std::vector<v1::Series> ComputeIndicators(const Dataset& data, const std::string& team,
                                           absl::CivilMonth from, absl::CivilMonth to,
                                           const std::vector<v1::Indicator>& which,

@@ -268,7 +268,10 @@ absl::Status BuildIndicators(pqxx::work& tx, const v1::GetIndicatorsRequest& req
     if (!v1::Indicator_IsValid(i) || i == v1::INDICATOR_UNSPECIFIED) {
       return InvalidField("indicators", "unknown indicator");
     }
-    which.push_back(static_cast<v1::Indicator>(i));
+    // Each once, in the order first asked.
+    if (std::find(which.begin(), which.end(), i) == which.end()) {
+      which.push_back(static_cast<v1::Indicator>(i));
+    }
   }
   Dataset data = OutcomesStore::LoadDataset(tx);
   report->set_team(request.team());

@@ -147,9 +147,14 @@ std::vector<PreparedStatement> OutcomesStore::Statements() {
       {"oc_upsert_module",
        "INSERT INTO module_sessions (entry, case_id, module, occur_time, revision) VALUES ($1, $2, "
        "$3, to_timestamp($4 / 1000000.0), $5) ON CONFLICT (entry) DO UPDATE SET module = $3, "
-       "occur_time = to_timestamp($4 / 1000000.0), revision = $5 WHERE module_sessions.revision "
-       "<= $5"},
-      {"oc_remove_module", "DELETE FROM module_sessions WHERE entry = $1 AND revision <= $2"},
+       "occur_time = to_timestamp($4 / 1000000.0), revision = $5, removed = false WHERE "
+       "module_sessions.revision < $5 OR (module_sessions.revision = $5 AND NOT "
+       "module_sessions.removed)"},
+      // Only entries that were module sessions are remembered (every note is not); events of a
+      // case arrive in order, so a removal never comes before the session it removes.
+      {"oc_remove_module",
+       "UPDATE module_sessions SET removed = true, revision = $2 WHERE entry = $1 AND revision <= "
+       "$2"},
       {"oc_gcs_held",
        "INSERT INTO gcs_held (case_id, session, held_time, on_time) VALUES ($1, $2, "
        "to_timestamp($3 / 1000000.0), $4) ON CONFLICT DO NOTHING"},
@@ -240,7 +245,7 @@ std::vector<PreparedStatement> OutcomesStore::Statements() {
        "FROM gcs_held"},
       {"oc_load_modules",
        "SELECT entry, case_id, (occur_time AT TIME ZONE 'Europe/London')::date::text, module FROM "
-       "module_sessions"},
+       "module_sessions WHERE NOT removed"},
       {"oc_data_as_of", absl::StrCat("SELECT ", Micros("max(applied_at)"), " FROM inbox")},
       {"oc_team_known", "SELECT 1 FROM case_teams WHERE team = $1 LIMIT 1"},
   };

@@ -67,7 +67,8 @@ class OutcomesStore {
   static void UpsertModuleSession(pqxx::work& tx, const std::string& entry,
                                   const std::string& case_id, int module, absl::Time occur,
                                   int revision);
-  // A later revision of the entry that is no longer a module session.
+  // A revision of the entry that is no longer a module session: remembered, so that an older
+  // revision arriving later changes nothing.
   static void RemoveModuleSession(pqxx::work& tx, const std::string& entry, int revision);
   static void InsertGcsHeld(pqxx::work& tx, const std::string& case_id, const std::string& session,
                             absl::Time held, bool on_time);

@@ -59,12 +59,15 @@ CREATE TABLE looked_after_episodes (
 
 -- ---- From the workbook and supervision (the case may not be known here yet) ----
 
+-- The latest revision of each module session entry; a correction that made the entry another
+-- kind leaves `removed` (so an older revision arriving later cannot bring it back).
 CREATE TABLE module_sessions (
   entry text PRIMARY KEY,
   case_id text NOT NULL,
   module integer NOT NULL,
   occur_time timestamptz NOT NULL,
-  revision integer NOT NULL
+  revision integer NOT NULL,
+  removed boolean NOT NULL DEFAULT false
 );
 
 CREATE TABLE gcs_held (
