@@ -101,13 +101,28 @@ TEST_F(IntakeTest, NamesNeverTravelOnlyKeyedHashes) {
             0);
 }
 
-TEST_F(IntakeTest, ClosedCasesDoNotMatch) {
+// A case closed on 1 November: an incident after it matches nothing; one of 15 October reported
+// late counts for the case (it was open that day) but, with no lead to alert, waits at the front
+// door too.
+TEST_F(IntakeTest, ClosedCasesCountLateReportsButAlertNobody) {
   cv1::Case c = FamilyWithChild();
   ASSERT_TRUE(Close(kManager, c, "RC1").ok());
   Sync();
   ASSERT_TRUE(Report(kPolice, Incident("HERTS-010", "Zoe", "OBrien", "2019-03-07", kNhs1)).ok());
   EXPECT_EQ(OutcomesCount("SELECT count(*) FROM outcomes.incident_matches"), 0);
   EXPECT_EQ(Waiting().size(), 1u);
+
+  auto late = Incident("HERTS-011", "Zoe", "OBrien", "2019-03-07");
+  absl::TimeZone london;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/London", &london));
+  *late.mutable_incident_time() =
+      Ts(absl::FromCivil(absl::CivilSecond(2026, 10, 15, 22, 0, 0), london));
+  ASSERT_TRUE(Report(kPolice, late).ok());
+  EXPECT_EQ(OutcomesCount("SELECT count(*) FROM outcomes.incident_matches WHERE incident_day = "
+                          "'2026-10-15'"),
+            1);
+  EXPECT_EQ(Waiting().size(), 2u);
+  EXPECT_EQ(OutcomesCount("SELECT count(*) FROM outcomes.outbox"), 0);  // no alert
 }
 
 TEST_F(IntakeTest, UnmatchedIncidentWaitsForTheFrontDoorUntilTheNextWorkingDay) {
@@ -408,6 +423,25 @@ TEST_F(IntakeTest, BadIncidentsAreRefusedNamingTheField) {
       "children");
   // Nothing was stored.
   EXPECT_EQ(OutcomesCount("SELECT count(*) FROM outcomes.incidents"), 0);
+}
+
+// NHS feeds run days late: an admission counts when the case was open on its day (closure day
+// included), whenever it is reported.
+TEST_F(IntakeTest, LateAdmissionsCountForTheDayTheyHappened) {
+  cv1::Case c = NewCase();  // referred 2026-09-01
+  auto adult = Adult("Pat", "Parent");
+  adult.set_nhs_number(kNhs2);
+  AddPerson(c, adult);
+  ASSERT_TRUE(Close(kManager, Fetch(c.name()), "RC1").ok());  // closed 2026-11-01
+  Sync();
+  ASSERT_TRUE(Admit(kNhs, Admission("RWH-L-1", kNhs2, "2026-10-20")).ok());
+  ASSERT_TRUE(Admit(kNhs, Admission("RWH-L-2", kNhs2, "2026-11-01")).ok());
+  ASSERT_TRUE(Admit(kNhs, Admission("RWH-L-3", kNhs2, "2026-11-02")).ok());
+  ASSERT_TRUE(Admit(kNhs, Admission("RWH-L-4", kNhs2, "2026-08-31")).ok());
+  EXPECT_EQ(OutcomesCount("SELECT count(*) FROM outcomes.admission_matches"), 2);
+  EXPECT_EQ(OutcomesCount("SELECT count(*) FROM outcomes.admission_matches WHERE admission_date "
+                          "IN ('2026-10-20', '2026-11-01')"),
+            2);
 }
 
 TEST_F(IntakeTest, AdmissionsOfPeopleOnOpenCasesAreKeptIdempotently) {

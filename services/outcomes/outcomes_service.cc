@@ -117,10 +117,10 @@ struct Found {
   bool child_present = false;
 };
 
-// The people of open cases a report names: by NHS number when given, else by name and birth
-// date. A person is named once however many ways they match.
+// The people of cases open on the incident's day or now a report names: by NHS number when
+// given, else by name and birth date. A person is named once however many ways they match.
 std::vector<Found> MatchPeople(pqxx::work& tx, const v1::ReportDomesticAbuseIncidentRequest& r,
-                               const std::string& secret) {
+                               const std::string& secret, absl::CivilDay incident_day) {
   std::vector<Found> found;
   auto add = [&](const std::vector<Match>& matches, const char* how, bool present) {
     for (const auto& m : matches) {
@@ -132,12 +132,13 @@ std::vector<Found> MatchPeople(pqxx::work& tx, const v1::ReportDomesticAbuseInci
   auto match = [&](const std::string& nhs, const std::string& given, const std::string& family,
                    const std::string& born, bool present) {
     if (!nhs.empty()) {
-      auto by_nhs = OutcomesStore::MatchNhsNumber(tx, nhs);
+      auto by_nhs = OutcomesStore::MatchNhsNumber(tx, nhs, incident_day);
       if (!by_nhs.empty()) return add(by_nhs, "NHS_NUMBER", present);
     }
     auto day = ParseDate(born, "birth_date");
     if (!day.ok()) return;
-    add(OutcomesStore::MatchNameKeys(tx, NameMatchCandidates(secret, given, family, *day)),
+    add(OutcomesStore::MatchNameKeys(tx, NameMatchCandidates(secret, given, family, *day),
+                                     incident_day),
         "NAME_AND_BIRTH_DATE", present);
   };
   for (const auto& c : r.children()) {
@@ -244,7 +245,30 @@ IndicatorOptions Indicating(const OutcomesOptions& options) {
   return out;
 }
 
-absl::Status BuildIndicators(pqxx::work& tx, const v1::GetIndicatorsRequest& request,
+// The projection, loaded once per request and only once the request has been checked.
+class Facts {
+ public:
+  explicit Facts(pqxx::work& tx) : tx_(tx) {}
+  const Dataset& data() {
+    if (!data_) data_ = OutcomesStore::LoadDataset(tx_);
+    return *data_;
+  }
+  std::optional<absl::Time> as_of() {
+    if (!as_of_loaded_) {
+      as_of_ = OutcomesStore::DataAsOf(tx_);
+      as_of_loaded_ = true;
+    }
+    return as_of_;
+  }
+
+ private:
+  pqxx::work& tx_;
+  std::optional<Dataset> data_;
+  std::optional<absl::Time> as_of_;
+  bool as_of_loaded_ = false;
+};
+
+absl::Status BuildIndicators(Facts& facts, const v1::GetIndicatorsRequest& request,
                              const OutcomesOptions& options, v1::IndicatorReport* report) {
   IndicatorOptions indicating = Indicating(options);
   absl::CivilMonth to(indicating.today);
@@ -273,17 +297,17 @@ absl::Status BuildIndicators(pqxx::work& tx, const v1::GetIndicatorsRequest& req
       which.push_back(static_cast<v1::Indicator>(i));
     }
   }
-  Dataset data = OutcomesStore::LoadDataset(tx);
   report->set_team(request.team());
-  for (auto& series : ComputeIndicators(data, request.team(), from, to, which, indicating)) {
+  for (auto& series :
+       ComputeIndicators(facts.data(), request.team(), from, to, which, indicating)) {
     *report->add_series() = std::move(series);
   }
   *report->mutable_compute_time() = ToTimestamp(options.clock());
-  if (auto as_of = OutcomesStore::DataAsOf(tx)) *report->mutable_data_as_of() = ToTimestamp(*as_of);
+  if (auto as_of = facts.as_of()) *report->mutable_data_as_of() = ToTimestamp(*as_of);
   return absl::OkStatus();
 }
 
-absl::Status BuildComparison(pqxx::work& tx, const v1::CompareOutcomesRequest& request,
+absl::Status BuildComparison(Facts& facts, const v1::CompareOutcomesRequest& request,
                              const OutcomesOptions& options, v1::Comparison* comparison) {
   std::string adoption_text =
       request.adoption_date().empty() ? options.adoption_date : request.adoption_date();
@@ -294,11 +318,9 @@ absl::Status BuildComparison(pqxx::work& tx, const v1::CompareOutcomesRequest& r
   if (!adoption.ok()) return adoption.status();
   int months = request.months() == 0 ? 12 : request.months();
   if (months < 1 || months > 60) return InvalidField("months", "1 to 60");
-  Dataset data = OutcomesStore::LoadDataset(tx);
   *comparison =
-      Compare(data, request.team(), *adoption, months, options.costs, Indicating(options));
-  if (auto as_of = OutcomesStore::DataAsOf(tx))
-    *comparison->mutable_data_as_of() = ToTimestamp(*as_of);
+      Compare(facts.data(), request.team(), *adoption, months, options.costs, Indicating(options));
+  if (auto as_of = facts.as_of()) *comparison->mutable_data_as_of() = ToTimestamp(*as_of);
   return absl::OkStatus();
 }
 
@@ -335,10 +357,12 @@ grpc::Status PartnerIntakeServiceImpl::ReportDomesticAbuseIncident(
         event.resource = stored->acknowledgement.name();
         absl::CivilDay day =
             absl::ToCivilDay(FromTimestamp(report->incident_time()), EnglandZone());
-        std::vector<Found> found = MatchPeople(tx, *report, options_.match_secret);
+        std::vector<Found> found = MatchPeople(tx, *report, options_.match_secret, day);
+        // Every match counts for the case's figures; only a case open now has a lead to alert.
         std::map<std::string, const Found*> alerted;  // one alert per case
         for (const auto& f : found) {
           OutcomesStore::InsertIncidentMatch(tx, stored->id, f.match, f.matched_by, day);
+          if (!f.match.open_now) continue;
           auto [it, first] = alerted.emplace(f.match.case_id, &f);
           // The alert names a child of the case when the report names one.
           if (!first && it->second->match.kind != "CHILD" && f.match.kind == "CHILD") {
@@ -352,7 +376,8 @@ grpc::Status PartnerIntakeServiceImpl::ReportDomesticAbuseIncident(
           });
           PublishMatch(tx, stored->id, force, *report, alert, respond_by);
         }
-        if (found.empty()) OutcomesStore::InsertFrontDoorItem(tx, stored->id);
+        // Nobody to alert (no match, or only cases closed since): the front door decides.
+        if (alerted.empty()) OutcomesStore::InsertFrontDoorItem(tx, stored->id);
         *response = stored->acknowledgement;
         return absl::OkStatus();
       });
@@ -398,7 +423,7 @@ grpc::Status PartnerIntakeServiceImpl::ReportEmergencyAdmission(
         }
         event.resource = stored->acknowledgement.name();
         // Only people of open cases are kept; of anyone else, nothing but the episode reference.
-        for (const auto& m : OutcomesStore::MatchNhsNumber(tx, r.nhs_number())) {
+        for (const auto& m : OutcomesStore::MatchNhsNumber(tx, r.nhs_number(), *date)) {
           OutcomesStore::InsertAdmissionMatch(tx, stored->id, m, r.date());
         }
         *response = stored->acknowledgement;
@@ -555,7 +580,8 @@ grpc::Status OutcomesServiceImpl::GetIndicators(grpc::ServerContext* context,
   return runner_.Run(context, "GetIndicators", absl::StrCat("indicators/", Scope(request->team())),
                      response, [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
                        if (auto s = MayReadFigures(caller, request->team()); !s.ok()) return s;
-                       return BuildIndicators(tx, *request, options_, response);
+                       Facts facts(tx);
+                       return BuildIndicators(facts, *request, options_, response);
                      });
 }
 
@@ -566,7 +592,8 @@ grpc::Status OutcomesServiceImpl::CompareOutcomes(grpc::ServerContext* context,
                      absl::StrCat("comparisons/", Scope(request->team())), response,
                      [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
                        if (auto s = MayReadFigures(caller, request->team()); !s.ok()) return s;
-                       return BuildComparison(tx, *request, options_, response);
+                       Facts facts(tx);
+                       return BuildComparison(facts, *request, options_, response);
                      });
 }
 
@@ -583,7 +610,8 @@ grpc::Status OutcomesServiceImpl::ExportOutcomes(grpc::ServerContext* context,
           return InvalidField("comparison.team", "must be the indicators' team");
         }
         v1::IndicatorReport report;
-        if (auto s = BuildIndicators(tx, request->indicators(), options_, &report); !s.ok()) {
+        Facts facts(tx);
+        if (auto s = BuildIndicators(facts, request->indicators(), options_, &report); !s.ok()) {
           return s;
         }
         std::string stem = absl::StrCat("outcomes-", Scope(team));
@@ -606,7 +634,8 @@ grpc::Status OutcomesServiceImpl::ExportOutcomes(grpc::ServerContext* context,
             // figures alone.
             bool comparable = !compare.adoption_date().empty() || !options_.adoption_date.empty();
             if (comparable) {
-              if (auto s = BuildComparison(tx, compare, options_, &comparison); !s.ok()) return s;
+              if (auto s = BuildComparison(facts, compare, options_, &comparison); !s.ok())
+                return s;
             }
             response->set_content_type("text/html");
             response->set_file_name(stem + ".html");

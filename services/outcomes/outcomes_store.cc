@@ -13,6 +13,10 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
+constexpr char kOpenOnDayOrNow[] =
+    "(c.open OR EXISTS (SELECT 1 FROM case_periods cp WHERE cp.case_id = p.case_id AND "
+    "cp.referral_date <= $2::date AND (cp.closure_date IS NULL OR cp.closure_date >= $2::date)))";
+
 constexpr char kMicros[] = "(extract(epoch FROM $T) * 1000000)::bigint";
 
 std::string Micros(const std::string& column) {
@@ -105,7 +109,8 @@ v1::FrontDoorItem FrontDoorRow(const pqxx::row& r) {
 std::vector<Match> Matches(const pqxx::result& rows) {
   std::vector<Match> matches;
   for (const auto& r : rows) {
-    matches.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>()});
+    matches.push_back(
+        {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<bool>()});
   }
   return matches;
 }
@@ -159,12 +164,16 @@ std::vector<PreparedStatement> OutcomesStore::Statements() {
        "INSERT INTO gcs_held (case_id, session, held_time, on_time) VALUES ($1, $2, "
        "to_timestamp($3 / 1000000.0), $4) ON CONFLICT DO NOTHING"},
       // Matching: people of open cases only.
+      // People of cases open on the day it happened (the closure day included) or open now:
+      // a report may arrive after the case closed, and still counts for the day it happened.
       {"oc_match_nhs",
-       "SELECT p.case_id, p.person_id, p.kind FROM people p JOIN cases c USING (case_id) WHERE "
-       "c.open AND p.nhs_number = $1 ORDER BY p.case_id, p.person_id"},
+       absl::StrCat("SELECT p.case_id, p.person_id, p.kind, c.open FROM people p JOIN cases c "
+                    "USING (case_id) WHERE p.nhs_number = $1 AND ",
+                    kOpenOnDayOrNow, " ORDER BY p.case_id, p.person_id")},
       {"oc_match_keys",
-       "SELECT p.case_id, p.person_id, p.kind FROM people p JOIN cases c USING (case_id) WHERE "
-       "c.open AND p.name_match_key = ANY ($1::text[]) ORDER BY p.case_id, p.person_id"},
+       absl::StrCat("SELECT p.case_id, p.person_id, p.kind, c.open FROM people p JOIN cases c "
+                    "USING (case_id) WHERE p.name_match_key = ANY ($1::text[]) AND ",
+                    kOpenOnDayOrNow, " ORDER BY p.case_id, p.person_id")},
       {"oc_is_open", "SELECT 1 FROM cases WHERE case_id = $1 AND open"},
       {"oc_person_of_open_case",
        "SELECT p.kind FROM people p JOIN cases c USING (case_id) WHERE p.person_id = $2 AND "
@@ -319,14 +328,16 @@ void OutcomesStore::InsertGcsHeld(pqxx::work& tx, const std::string& case_id,
 
 // ---- Matching ----
 
-std::vector<Match> OutcomesStore::MatchNhsNumber(pqxx::work& tx, const std::string& nhs_number) {
-  return Matches(tx.exec_prepared("oc_match_nhs", nhs_number));
+std::vector<Match> OutcomesStore::MatchNhsNumber(pqxx::work& tx, const std::string& nhs_number,
+                                                 absl::CivilDay day) {
+  return Matches(tx.exec_prepared("oc_match_nhs", nhs_number, FormatDate(day)));
 }
 
 std::vector<Match> OutcomesStore::MatchNameKeys(pqxx::work& tx,
-                                                const std::vector<std::string>& keys) {
+                                                const std::vector<std::string>& keys,
+                                                absl::CivilDay day) {
   if (keys.empty()) return {};
-  return Matches(tx.exec_prepared("oc_match_keys", PgTextArray(keys)));
+  return Matches(tx.exec_prepared("oc_match_keys", PgTextArray(keys), FormatDate(day)));
 }
 
 bool OutcomesStore::IsOpenCase(pqxx::work& tx, const std::string& case_id) {
@@ -337,7 +348,7 @@ std::optional<Match> OutcomesStore::PersonOfOpenCase(pqxx::work& tx, const std::
                                                      const std::string& person_id) {
   auto rows = tx.exec_prepared("oc_person_of_open_case", case_id, person_id);
   if (rows.empty()) return std::nullopt;
-  return Match{case_id, person_id, rows[0][0].as<std::string>()};
+  return Match{case_id, person_id, rows[0][0].as<std::string>(), true};
 }
 
 // ---- Police incidents ----

@@ -18,11 +18,12 @@ namespace fs::outcomes {
 
 namespace ev = ::fs::events::v1;
 
-// A person of an open case a report names.
+// A person of a case a report names: open on the day it happened, or open now.
 struct Match {
   std::string case_id;
   std::string person_id;
   std::string kind;  // "CHILD" or "ADULT"
+  bool open_now = false;
 };
 
 // A stored report: its id, what it was sent with, and the acknowledgement it got.
@@ -73,9 +74,11 @@ class OutcomesStore {
   static void InsertGcsHeld(pqxx::work& tx, const std::string& case_id, const std::string& session,
                             absl::Time held, bool on_time);
 
-  // ---- Matching (people of open cases) ----
-  static std::vector<Match> MatchNhsNumber(pqxx::work& tx, const std::string& nhs_number);
-  static std::vector<Match> MatchNameKeys(pqxx::work& tx, const std::vector<std::string>& keys);
+  // ---- Matching: people of cases open on `day` (the closure day included) or now ----
+  static std::vector<Match> MatchNhsNumber(pqxx::work& tx, const std::string& nhs_number,
+                                           absl::CivilDay day);
+  static std::vector<Match> MatchNameKeys(pqxx::work& tx, const std::vector<std::string>& keys,
+                                          absl::CivilDay day);
   static bool IsOpenCase(pqxx::work& tx, const std::string& case_id);
   static std::optional<Match> PersonOfOpenCase(pqxx::work& tx, const std::string& case_id,
                                                const std::string& person_id);
