@@ -170,7 +170,16 @@ absl::Status ApplyOutcomesEvent(pqxx::work& tx, const ev::EventEnvelope& event) 
   }
   CaseStore::LockCaseShared(tx, *case_id);
   auto lead = CaseStore::ActiveLead(tx, *case_id);
-  if (!lead) return absl::OkStatus();  // a closed case has no lead; outcomes keeps the incident
+  if (!lead) {
+    // Closed since outcomes matched it: nobody to alert here, so the front door must act.
+    ev::EventEnvelope unrouted;
+    auto* u = unrouted.mutable_partner_incident_unrouted();
+    u->set_incident(matched.incident());
+    u->set_person(matched.person());
+    u->set_reason("the case has no lead worker (closed)");
+    Publish(tx, event.case_(), std::move(unrouted));
+    return absl::OkStatus();
+  }
   absl::TimeZone london = EnglandZone();
   auto when = [&](const google::protobuf::Timestamp& t) {
     return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(t.seconds()), london);
@@ -180,7 +189,10 @@ absl::Status ApplyOutcomesEvent(pqxx::work& tx, const ev::EventEnvelope& event) 
       absl::StrCat("Police (", matched.force(), ") reported a domestic abuse incident on ",
                    when(matched.incident_time()), ", reference ", matched.police_reference(),
                    matched.child_present() ? "; the child was present" : "", ". Act by ",
-                   when(matched.respond_by()), ". Report: ", matched.incident(), " in outcomes."));
+                   when(matched.respond_by()), ". Report: ", matched.incident(), " in outcomes.",
+                   matched.matched_by() == "NAME_AND_BIRTH_DATE"
+                       ? " Matched by name and birth date only: check it is this child."
+                       : ""));
   return absl::OkStatus();
 }
 

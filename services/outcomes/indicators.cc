@@ -142,12 +142,15 @@ class Calculator {
         return RepeatDa(b, 6);
       case v1::INDICATOR_REPEAT_DA_WITHIN_12_MONTHS:
         return RepeatDa(b, 12);
-      case v1::INDICATOR_ADULT_EMERGENCY_ADMISSIONS:
+      case v1::INDICATOR_ADULT_EMERGENCY_ADMISSIONS: {
+        // One admission however many cases of the team the adult is on.
+        std::set<std::string> seen;
         for (const auto& h : data_.adult_admissions) {
           const CaseFacts* c = Counted(h.case_id, h.day);
-          if (c && OpenIncluding(*c, h.day)) b.Add(h.day, 1);
+          if (c && OpenIncluding(*c, h.day) && seen.insert(h.id).second) b.Add(h.day, 1);
         }
         return;
+      }
       case v1::INDICATOR_RE_REFERRALS_WITHIN_12_MONTHS:
         for (const auto& c : data_.cases) {
           for (size_t i = 0; i < c.periods.size(); ++i) {
@@ -268,7 +271,7 @@ class Calculator {
   void ModulesCompleted(Buckets& b) const {
     std::map<std::pair<std::string, int>, std::vector<absl::CivilDay>> sessions;
     for (const auto& h : data_.module_sessions) {
-      if (h.module >= 1 && h.module <= 8) sessions[{h.case_id, h.module}].push_back(h.day);
+      if (h.module >= 1) sessions[{h.case_id, h.module}].push_back(h.day);
     }
     size_t n = static_cast<size_t>(std::max(1, options_.module_sessions_to_complete));
     for (auto& [key, days] : sessions) {

@@ -77,6 +77,11 @@ ServiceDefinition OutcomesDefinition(std::function<absl::Time()> clock) {
     IdentityOptions identity{config.insecure_dev_auth, config.trust_domain,
                              config.trusted_frontends};
     OutcomesOptions options = OptionsFromFlags(config, clock);
+    if (config.event_subscribers.find("case_records@") == std::string::npos) {
+      // Matches wait in the outbox, unseen, until a relay to case_records is configured.
+      std::cerr << "outcomes: WARNING: no --event_subscribers=case_records@...: police reports "
+                   "that match a case alert nobody\n";
+    }
     std::vector<std::string> producers = config.event_producers;
     if (producers.empty()) producers = {"case_records", "workbook", "supervision"};
     std::vector<std::pair<std::unique_ptr<grpc::Service>, std::string>> services;

@@ -4,6 +4,7 @@
 #include "common/dates.h"
 #include "common/events.h"
 #include "common/idempotency.h"
+#include "common/resource_name.h"
 #include "services/outcomes/outcomes_store.h"
 
 namespace fs::outcomes {
@@ -77,6 +78,7 @@ absl::Status ApplyEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
     case ev::EventEnvelope::kChildProtectionPlanEnded:
     case ev::EventEnvelope::kLookedAfterEpisodeStarted:
     case ev::EventEnvelope::kLookedAfterEpisodeEnded:
+    case ev::EventEnvelope::kPartnerIncidentUnrouted:
       break;  // case_records' events: the case must be known (below)
     default:
       // Other producers' events that change no figure (sign-offs, assessments...).
@@ -165,6 +167,27 @@ absl::Status ApplyEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
       }
       OutcomesStore::UpsertEpisode(tx, LastSegment(e.episode()), case_id, LastSegment(e.person()),
                                    e.start_date(), e.end_date());
+      break;
+    }
+    case ev::EventEnvelope::kAllocationStarted: {
+      const auto& a = event.allocation_started();
+      if (auto s = Required("AllocationStarted", {&a.allocation(), &a.practitioner(), &a.role()});
+          !s.ok()) {
+        return s;
+      }
+      OutcomesStore::StartAllocation(tx, LastSegment(a.allocation()), case_id, a.practitioner(),
+                                     a.role());
+      break;
+    }
+    case ev::EventEnvelope::kAllocationEnded:
+      OutcomesStore::EndAllocation(tx, LastSegment(event.allocation_ended().allocation()));
+      break;
+    case ev::EventEnvelope::kPartnerIncidentUnrouted: {
+      std::string incident = LastSegment(event.partner_incident_unrouted().incident());
+      if (!IsUuid(incident)) {
+        return absl::InvalidArgumentError("PartnerIncidentUnrouted: not an incident of outcomes");
+      }
+      OutcomesStore::EnsureFrontDoorItem(tx, incident);
       break;
     }
     default:

@@ -482,7 +482,8 @@ class IndicatorsTest : public OutcomesTest {
     ReportAt(Incident("HERTS-I5", "Hal", "Evans", "2016-04-04"), Noon(2026, 6, 10));
     ASSERT_EQ(OutcomesCount("SELECT count(DISTINCT incident_id) FROM outcomes.incident_matches"),
               5);
-    ASSERT_EQ(OutcomesCount("SELECT count(*) FROM outcomes.front_door_items"), 0);
+    // I4 names a child nobody knows (with Carol, who is known): the front door looks at it.
+    ASSERT_EQ(OutcomesCount("SELECT count(*) FROM outcomes.front_door_items"), 1);
 
     // NHS.
     AdmitOn("EP-1", kNhs3, "2026-02-14");
@@ -665,6 +666,10 @@ TEST_F(IndicatorsTest, AMovedCaseCountsForItsTeamOfTheDay) {
 // ---- 2. Who may read the figures ----
 
 TEST_F(IndicatorsTest, OnlyTeamManagersOfTheTeamAndAdministratorsReadFigures) {
+  // A case on each team, so that both are known here (an unknown team is NOT_FOUND).
+  OpenCase("2026-04-01", kLead, "team-a");
+  OpenCase("2026-04-01", kStranger, "team-b");
+  Sync();
   auto get = [&](const As& who, const std::string& team) {
     ov1::GetIndicatorsRequest r;
     r.set_team(team);
@@ -774,6 +779,8 @@ TEST_F(IndicatorsTest, PartnersAndServicesReachNoOutcomesServiceRpc) {
 // ---- 3. Bad requests ----
 
 TEST_F(IndicatorsTest, BadIndicatorRequestsNameTheField) {
+  OpenCase("2026-04-01", kLead, "team-a");
+  Sync();
   auto get = [&](const std::string& from, const std::string& to, std::vector<int> indicators = {},
                  const std::string& team = "team-a", ov1::IndicatorReport* out = nullptr) {
     ov1::GetIndicatorsRequest r;

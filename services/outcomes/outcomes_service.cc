@@ -1,13 +1,18 @@
 #include "services/outcomes/outcomes_service.h"
 
 #include <google/protobuf/util/time_util.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/audit.h"
 #include "common/dates.h"
 #include "common/events.h"
 #include "common/idempotency.h"
@@ -32,6 +37,7 @@ constexpr int kMaxPeople = 20;
 // A partner's clock may run a little ahead of ours.
 constexpr absl::Duration kClockSkew = absl::Minutes(5);
 constexpr int kMaxMonths = 240;
+constexpr int kMaxFrontDoorPage = 50;
 
 // 09:00 in England on the first working day after `received`: when the lead worker (or the front
 // door) should have acted, as Operation Encompass asks schools to know before the next school day.
@@ -41,7 +47,11 @@ absl::Time RespondBy(absl::Time received, const HolidayCalendar& holidays) {
   return absl::FromCivil(absl::CivilHour(next.year(), next.month(), next.day(), 9), EnglandZone());
 }
 
-std::string ContentHash(const google::protobuf::Message& message) {
+// What a resend is compared by. Keyed with the match secret when there is one, so that the hash
+// of an NHS report kept without its NHS number does not give the number back to whoever tries
+// every one; without a secret the caller leaves the number out (`message` is then a copy without
+// it).
+std::string ContentHash(const google::protobuf::Message& message, const std::string& secret) {
   std::string bytes;
   google::protobuf::io::StringOutputStream stream(&bytes);
   {
@@ -49,9 +59,16 @@ std::string ContentHash(const google::protobuf::Message& message) {
     coded.SetSerializationDeterministic(true);
     message.SerializeToCodedStream(&coded);
   }
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (secret.empty()) {
+    SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+    length = SHA256_DIGEST_LENGTH;
+  } else {
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest, &length);
+  }
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), length));
 }
 
 // An optional NHS number, normalised to its digits.
@@ -117,11 +134,19 @@ struct Found {
   bool child_present = false;
 };
 
-// The people of cases open on the incident's day or now a report names: by NHS number when
-// given, else by name and birth date. A person is named once however many ways they match.
-std::vector<Found> MatchPeople(pqxx::work& tx, const v1::ReportDomesticAbuseIncidentRequest& r,
-                               const std::string& secret, absl::CivilDay incident_day) {
+struct Matched {
   std::vector<Found> found;
+  // Children of the report who matched nobody open now: the front door must look at them.
+  int children_unrouted = 0;
+};
+
+// The people of cases open on the incident's day or now a report names: by NHS number when
+// given, else by name and birth date, never someone recorded with another NHS number. A person
+// is named once however many ways they match.
+Matched MatchPeople(pqxx::work& tx, const v1::ReportDomesticAbuseIncidentRequest& r,
+                    const std::string& secret, absl::CivilDay incident_day) {
+  Matched result;
+  std::vector<Found>& found = result.found;
   auto add = [&](const std::vector<Match>& matches, const char* how, bool present) {
     for (const auto& m : matches) {
       bool seen = std::any_of(found.begin(), found.end(),
@@ -129,25 +154,36 @@ std::vector<Found> MatchPeople(pqxx::work& tx, const v1::ReportDomesticAbuseInci
       if (!seen) found.push_back({m, how, present});
     }
   };
+  // Whether anyone open now was found for this person.
   auto match = [&](const std::string& nhs, const std::string& given, const std::string& family,
                    const std::string& born, bool present) {
-    if (!nhs.empty()) {
-      auto by_nhs = OutcomesStore::MatchNhsNumber(tx, nhs, incident_day);
-      if (!by_nhs.empty()) return add(by_nhs, "NHS_NUMBER", present);
+    std::vector<Match> matches;
+    const char* how = "NHS_NUMBER";
+    if (!nhs.empty()) matches = OutcomesStore::MatchNhsNumber(tx, nhs, incident_day);
+    if (matches.empty()) {
+      auto day = ParseDate(born, "birth_date");
+      if (!day.ok()) return false;
+      how = "NAME_AND_BIRTH_DATE";
+      for (auto& m : OutcomesStore::MatchNameKeys(
+               tx, NameMatchCandidates(secret, given, family, *day), incident_day)) {
+        // A namesake recorded with another NHS number is someone else.
+        if (nhs.empty() || m.nhs_number.empty() || m.nhs_number == nhs) {
+          matches.push_back(std::move(m));
+        }
+      }
     }
-    auto day = ParseDate(born, "birth_date");
-    if (!day.ok()) return;
-    add(OutcomesStore::MatchNameKeys(tx, NameMatchCandidates(secret, given, family, *day),
-                                     incident_day),
-        "NAME_AND_BIRTH_DATE", present);
+    add(matches, how, present);
+    return std::any_of(matches.begin(), matches.end(), [](const Match& m) { return m.open_now; });
   };
   for (const auto& c : r.children()) {
-    match(c.nhs_number(), c.given_name(), c.family_name(), c.birth_date(), c.present());
+    if (!match(c.nhs_number(), c.given_name(), c.family_name(), c.birth_date(), c.present())) {
+      ++result.children_unrouted;
+    }
   }
   for (const auto& a : r.adults()) {
     match(a.nhs_number(), a.given_name(), a.family_name(), a.birth_date(), false);
   }
-  return found;
+  return result;
 }
 
 // Tells case_records, through the outbox, to alert the case's lead worker.
@@ -195,16 +231,6 @@ absl::StatusOr<v1::IntakeAcknowledgement> FirstResult(const StoredReport& stored
   return stored.acknowledgement;
 }
 
-bool IsUuid(const std::string& id) {
-  if (id.size() != 36) return false;
-  for (size_t i = 0; i < id.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash != (id[i] == '-')) return false;
-    if (!dash && !absl::ascii_isxdigit(static_cast<unsigned char>(id[i]))) return false;
-  }
-  return true;
-}
-
 absl::StatusOr<std::string> FrontDoorId(const std::string& name) {
   auto ids = ParseResourceName(name, "name", {"frontDoorItems"});
   if (!ids.ok()) return ids.status();
@@ -219,6 +245,11 @@ absl::Status FrontDoorOnly(const Caller& caller, const OutcomesOptions& options)
         absl::StrCat("the front door queue is for the ", options.front_door_team, " team"));
   }
   return absl::OkStatus();
+}
+
+bool InTeams(const Caller& caller, const std::string& team) {
+  return !team.empty() &&
+         std::find(caller.teams.begin(), caller.teams.end(), team) != caller.teams.end();
 }
 
 // Aggregates: the council's for team managers and administrators; a team's for its managers and
@@ -252,6 +283,11 @@ class Facts {
   const Dataset& data() {
     if (!data_) data_ = OutcomesStore::LoadDataset(tx_);
     return *data_;
+  }
+  // NOT_FOUND for a team no case was ever of (a mistyped name would otherwise read as zeros).
+  absl::Status CheckTeam(const std::string& team) {
+    if (team.empty() || OutcomesStore::TeamKnown(tx_, team)) return absl::OkStatus();
+    return absl::NotFoundError(absl::StrCat("no case of team ", Quote(team), " is known here"));
   }
   std::optional<absl::Time> as_of() {
     if (!as_of_loaded_) {
@@ -297,6 +333,7 @@ absl::Status BuildIndicators(Facts& facts, const v1::GetIndicatorsRequest& reque
       which.push_back(static_cast<v1::Indicator>(i));
     }
   }
+  if (auto s = facts.CheckTeam(request.team()); !s.ok()) return s;
   report->set_team(request.team());
   for (auto& series :
        ComputeIndicators(facts.data(), request.team(), from, to, which, indicating)) {
@@ -326,6 +363,27 @@ absl::Status BuildComparison(Facts& facts, const v1::CompareOutcomesRequest& req
 
 std::string Scope(const std::string& team) { return team.empty() ? "council" : team; }
 
+// Figures load the whole projection and count in memory, holding a database connection: only a
+// few at once, so that police reports and event delivery keep theirs. A caller waits up to 10 s.
+class FigureSlot {
+ public:
+  explicit FigureSlot(std::counting_semaphore<>& slots)
+      : slots_(slots), held_(slots.try_acquire_for(std::chrono::seconds(10))) {}
+  ~FigureSlot() {
+    if (held_) slots_.release();
+  }
+  bool held() const { return held_; }
+
+ private:
+  std::counting_semaphore<>& slots_;
+  bool held_;
+};
+
+grpc::Status FiguresBusy() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      "outcome figures are being computed for others; try again shortly");
+}
+
 }  // namespace
 
 // ---- Partner intake ----
@@ -341,7 +399,7 @@ grpc::Status PartnerIntakeServiceImpl::ReportDomesticAbuseIncident(
         auto report = CheckIncident(*request, now);
         if (!report.ok()) return report.status();
         const std::string& force = caller.principal.id;
-        std::string hash = ContentHash(*report);
+        std::string hash = ContentHash(*report, options_.match_secret);
         absl::Time respond_by = RespondBy(now, options_.holidays);
         auto stored = OutcomesStore::InsertIncident(tx, force, *report, hash, respond_by);
         if (!stored) {
@@ -357,7 +415,8 @@ grpc::Status PartnerIntakeServiceImpl::ReportDomesticAbuseIncident(
         event.resource = stored->acknowledgement.name();
         absl::CivilDay day =
             absl::ToCivilDay(FromTimestamp(report->incident_time()), EnglandZone());
-        std::vector<Found> found = MatchPeople(tx, *report, options_.match_secret, day);
+        Matched matched = MatchPeople(tx, *report, options_.match_secret, day);
+        const std::vector<Found>& found = matched.found;
         // Every match counts for the case's figures; only a case open now has a lead to alert.
         std::map<std::string, const Found*> alerted;  // one alert per case
         for (const auto& f : found) {
@@ -376,8 +435,11 @@ grpc::Status PartnerIntakeServiceImpl::ReportDomesticAbuseIncident(
           });
           PublishMatch(tx, stored->id, force, *report, alert, respond_by);
         }
-        // Nobody to alert (no match, or only cases closed since): the front door decides.
-        if (alerted.empty()) OutcomesStore::InsertFrontDoorItem(tx, stored->id);
+        // Nobody to alert (no match, or only cases closed since), or a child nobody open now
+        // knows (an adult matched, the children are another family's): the front door decides.
+        if (alerted.empty() || matched.children_unrouted > 0) {
+          OutcomesStore::InsertFrontDoorItem(tx, stored->id);
+        }
         *response = stored->acknowledgement;
         return absl::OkStatus();
       });
@@ -410,7 +472,9 @@ grpc::Status PartnerIntakeServiceImpl::ReportEmergencyAdmission(
           return InvalidField("reason", "a reason category is required");
         }
         const std::string& org = caller.principal.id;
-        std::string hash = ContentHash(r);
+        v1::ReportEmergencyAdmissionRequest hashed = r;
+        if (options_.match_secret.empty()) hashed.clear_nhs_number();
+        std::string hash = ContentHash(hashed, options_.match_secret);
         auto stored = OutcomesStore::InsertAdmission(tx, org, r, hash, 1);
         if (!stored) {
           auto first = OutcomesStore::FindAdmission(tx, org, r.episode_reference());
@@ -489,13 +553,20 @@ grpc::Status OutcomesServiceImpl::ListFrontDoorItems(grpc::ServerContext* contex
                                                      const v1::ListFrontDoorItemsRequest* request,
                                                      v1::ListFrontDoorItemsResponse* response) {
   return runner_.Run(context, "ListFrontDoorItems", "frontDoorItems", response,
-                     [&](const Caller& caller, pqxx::work& tx, AuditEvent&) -> absl::Status {
+                     [&](const Caller& caller, pqxx::work& tx, AuditEvent& event) -> absl::Status {
                        if (auto s = FrontDoorOnly(caller, options_); !s.ok()) return s;
                        auto page = ParsePage(request->page_size(), request->page_token());
                        if (!page.ok()) return page.status();
+                       // Whole reports (children's names, what they said): a page at most 50, and
+                       // the audit log has a row for every item shown, so "who saw this child's
+                       // report?" has an answer.
+                       page->size = std::min(page->size, kMaxFrontDoorPage);
                        FrontDoorPage listed = OutcomesStore::ListFrontDoorItems(
                            tx, request->include_resolved(), *page, options_.clock());
-                       for (auto& item : listed.items) *response->add_items() = std::move(item);
+                       for (auto& item : listed.items) {
+                         AppendAudit(tx, caller, AuditEvent{event.action, item.name(), "OK", ""});
+                         *response->add_items() = std::move(item);
+                       }
                        if (listed.more) response->set_next_page_token(PageToken(listed.last_key));
                        response->set_waiting_count(listed.waiting);
                        response->set_overdue_count(listed.overdue);
@@ -515,6 +586,48 @@ grpc::Status OutcomesServiceImpl::GetFrontDoorItem(grpc::ServerContext* context,
         auto item = OutcomesStore::FindFrontDoorItem(tx, *id, false);
         if (!item) return absl::NotFoundError(absl::StrCat(Quote(request->name()), " not found"));
         *response = *item;
+        return absl::OkStatus();
+      });
+}
+
+grpc::Status OutcomesServiceImpl::GetIncident(grpc::ServerContext* context,
+                                              const v1::GetIncidentRequest* request,
+                                              v1::Incident* response) {
+  return runner_.Run(
+      context, "GetIncident", request->name(), response,
+      [&](const Caller& caller, pqxx::work& tx, AuditEvent&) -> absl::Status {
+        auto ids = ParseResourceName(request->name(), "name", {"incidents"});
+        if (!ids.ok()) return ids.status();
+        if (!IsUuid((*ids)[0])) return InvalidField("name", "not an incident id");
+        auto incident = OutcomesStore::FindIncidentById(tx, (*ids)[0]);
+        if (!incident)
+          return absl::NotFoundError(absl::StrCat(Quote(request->name()), " not found"));
+        if (FrontDoorOnly(caller, options_).ok()) {
+          *response = *incident;
+          return absl::OkStatus();
+        }
+        // Otherwise the social workers and DA victim workers allocated to a case it names, and
+        // the managers of that case's team (not, e.g., the perpetrator's worker); of the matches,
+        // only those cases.
+        static const std::vector<std::string> kReaders = {"LEAD_SOCIAL_WORKER", "TEAM_MANAGER",
+                                                          "DA_VICTIM_WORKER"};
+        std::vector<v1::IncidentMatch> visible;
+        for (const auto& m : incident->matches()) {
+          std::string case_id = ParseResourceName(m.person(), "person", {"cases", "people"})
+                                    .value_or(std::vector<std::string>{""})[0];
+          bool manager = caller.role == PractitionerRole::kTeamManager &&
+                         InTeams(caller, OutcomesStore::CurrentTeam(tx, case_id));
+          if (manager || OutcomesStore::AllocatedAs(tx, case_id, caller.principal.id, kReaders)) {
+            visible.push_back(m);
+          }
+        }
+        if (visible.empty()) {
+          return absl::PermissionDeniedError(
+              "a police report is for the front door and the workers of the family it names");
+        }
+        *response = *incident;
+        response->clear_matches();
+        for (auto& m : visible) *response->add_matches() = std::move(m);
         return absl::OkStatus();
       });
 }
@@ -577,6 +690,8 @@ grpc::Status OutcomesServiceImpl::ResolveFrontDoorItem(
 grpc::Status OutcomesServiceImpl::GetIndicators(grpc::ServerContext* context,
                                                 const v1::GetIndicatorsRequest* request,
                                                 v1::IndicatorReport* response) {
+  FigureSlot slot(figures_);
+  if (!slot.held()) return FiguresBusy();
   return runner_.Run(context, "GetIndicators", absl::StrCat("indicators/", Scope(request->team())),
                      response, [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
                        if (auto s = MayReadFigures(caller, request->team()); !s.ok()) return s;
@@ -588,6 +703,8 @@ grpc::Status OutcomesServiceImpl::GetIndicators(grpc::ServerContext* context,
 grpc::Status OutcomesServiceImpl::CompareOutcomes(grpc::ServerContext* context,
                                                   const v1::CompareOutcomesRequest* request,
                                                   v1::Comparison* response) {
+  FigureSlot slot(figures_);
+  if (!slot.held()) return FiguresBusy();
   return runner_.Run(context, "CompareOutcomes",
                      absl::StrCat("comparisons/", Scope(request->team())), response,
                      [&](const Caller& caller, pqxx::work& tx, AuditEvent&) {
@@ -601,6 +718,8 @@ grpc::Status OutcomesServiceImpl::ExportOutcomes(grpc::ServerContext* context,
                                                  const v1::ExportOutcomesRequest* request,
                                                  v1::ExportOutcomesResponse* response) {
   const std::string& team = request->indicators().team();
+  FigureSlot slot(figures_);
+  if (!slot.held()) return FiguresBusy();
   return runner_.Run(
       context, "ExportOutcomes", absl::StrCat("exports/", Scope(team)), response,
       [&](const Caller& caller, pqxx::work& tx, AuditEvent&) -> absl::Status {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <semaphore>
 #include <string>
 
 #include "absl/time/time.h"
@@ -24,6 +25,8 @@ struct OutcomesOptions {
   int module_sessions_to_complete = 3;
   HolidayCalendar holidays;
   std::function<absl::Time()> clock = absl::Now;
+  // Figure requests computed at once (each holds a database connection while it counts).
+  int concurrent_figures = 2;
 };
 
 class PartnerIntakeServiceImpl final : public v1::PartnerIntakeService::Service {
@@ -54,12 +57,15 @@ class OutcomesServiceImpl final : public v1::OutcomesService::Service {
  public:
   OutcomesServiceImpl(ConnectionPool& pool, IdentityOptions identity, OutcomesOptions options)
       : runner_(pool, std::move(identity), /*practitioners_only=*/true),
-        options_(std::move(options)) {}
+        options_(std::move(options)),
+        figures_(options_.concurrent_figures) {}
 
   grpc::Status ListFrontDoorItems(grpc::ServerContext*, const v1::ListFrontDoorItemsRequest*,
                                   v1::ListFrontDoorItemsResponse*) override;
   grpc::Status GetFrontDoorItem(grpc::ServerContext*, const v1::GetFrontDoorItemRequest*,
                                 v1::FrontDoorItem*) override;
+  grpc::Status GetIncident(grpc::ServerContext*, const v1::GetIncidentRequest*,
+                           v1::Incident*) override;
   grpc::Status ResolveFrontDoorItem(grpc::ServerContext*, const v1::ResolveFrontDoorItemRequest*,
                                     v1::FrontDoorItem*) override;
   grpc::Status GetIndicators(grpc::ServerContext*, const v1::GetIndicatorsRequest*,
@@ -72,6 +78,7 @@ class OutcomesServiceImpl final : public v1::OutcomesService::Service {
  private:
   RpcRunner runner_;
   OutcomesOptions options_;
+  std::counting_semaphore<> figures_;
 };
 
 }  // namespace fs::outcomes

@@ -109,8 +109,8 @@ v1::FrontDoorItem FrontDoorRow(const pqxx::row& r) {
 std::vector<Match> Matches(const pqxx::result& rows) {
   std::vector<Match> matches;
   for (const auto& r : rows) {
-    matches.push_back(
-        {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<bool>()});
+    matches.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                       r[3].as<bool>(), r[4].as<std::string>()});
   }
   return matches;
 }
@@ -141,6 +141,21 @@ std::vector<PreparedStatement> OutcomesStore::Statements() {
        "factors) VALUES ($2, $1, $3, $4, NULLIF($5, '')::date, $6, $7::text[]) ON CONFLICT "
        "(person_id) DO UPDATE SET kind = $3, nhs_number = $4, birth_date = NULLIF($5, "
        "'')::date, name_match_key = $6, factors = $7::text[]"},
+      {"oc_start_allocation",
+       "INSERT INTO allocations (allocation_id, case_id, practitioner, role) VALUES ($1, $2, $3, "
+       "$4) ON CONFLICT (allocation_id) DO UPDATE SET active = true"},
+      {"oc_end_allocation", "UPDATE allocations SET active = false WHERE allocation_id = $1"},
+      {"oc_allocated_as",
+       "SELECT 1 FROM allocations WHERE case_id = $1 AND practitioner = $2 AND active AND role = "
+       "ANY ($3::text[])"},
+      {"oc_current_team",
+       "SELECT team FROM case_teams WHERE case_id = $1 ORDER BY from_time DESC LIMIT 1"},
+      {"oc_incident_by_id",
+       absl::StrCat("SELECT force, report::text, ", Micros("receive_time"), ", ",
+                    Micros("respond_by"), " FROM incidents WHERE incident_id = $1::uuid")},
+      {"oc_incident_matches",
+       "SELECT case_id, person_id, matched_by FROM incident_matches WHERE incident_id = $1::uuid "
+       "ORDER BY case_id, person_id"},
       {"oc_upsert_plan",
        "INSERT INTO cp_plans (plan_id, case_id, person_id, start_date, end_date) VALUES ($1, $2, "
        "$3, $4::date, NULLIF($5, '')::date) ON CONFLICT (plan_id) DO UPDATE SET start_date = "
@@ -167,13 +182,15 @@ std::vector<PreparedStatement> OutcomesStore::Statements() {
       // People of cases open on the day it happened (the closure day included) or open now:
       // a report may arrive after the case closed, and still counts for the day it happened.
       {"oc_match_nhs",
-       absl::StrCat("SELECT p.case_id, p.person_id, p.kind, c.open FROM people p JOIN cases c "
-                    "USING (case_id) WHERE p.nhs_number = $1 AND ",
-                    kOpenOnDayOrNow, " ORDER BY p.case_id, p.person_id")},
+       absl::StrCat(
+           "SELECT p.case_id, p.person_id, p.kind, c.open, p.nhs_number FROM people p JOIN "
+           "cases c USING (case_id) WHERE p.nhs_number = $1 AND ",
+           kOpenOnDayOrNow, " ORDER BY p.case_id, p.person_id")},
       {"oc_match_keys",
-       absl::StrCat("SELECT p.case_id, p.person_id, p.kind, c.open FROM people p JOIN cases c "
-                    "USING (case_id) WHERE p.name_match_key = ANY ($1::text[]) AND ",
-                    kOpenOnDayOrNow, " ORDER BY p.case_id, p.person_id")},
+       absl::StrCat(
+           "SELECT p.case_id, p.person_id, p.kind, c.open, p.nhs_number FROM people p JOIN "
+           "cases c USING (case_id) WHERE p.name_match_key = ANY ($1::text[]) AND ",
+           kOpenOnDayOrNow, " ORDER BY p.case_id, p.person_id")},
       {"oc_is_open", "SELECT 1 FROM cases WHERE case_id = $1 AND open"},
       {"oc_person_of_open_case",
        "SELECT p.kind FROM people p JOIN cases c USING (case_id) WHERE p.person_id = $2 AND "
@@ -213,6 +230,9 @@ std::vector<PreparedStatement> OutcomesStore::Statements() {
                     "seq DESC LIMIT $3")},
       // Front door.
       {"oc_insert_front_door", "INSERT INTO front_door_items (incident_id) VALUES ($1::uuid)"},
+      {"oc_ensure_front_door",
+       "INSERT INTO front_door_items (incident_id) SELECT incident_id FROM incidents WHERE "
+       "incident_id = $1::uuid ON CONFLICT (incident_id) DO NOTHING"},
       {"oc_find_front_door",
        absl::StrCat("SELECT ", FrontDoorColumns(),
                     " FROM front_door_items f JOIN incidents i USING (incident_id) WHERE "
@@ -234,26 +254,34 @@ std::vector<PreparedStatement> OutcomesStore::Statements() {
        "SELECT c.case_id, coalesce((SELECT string_agg(to_char(t.from_time AT TIME ZONE "
        "'Europe/London', 'YYYY-MM-DD') || '=' || t.team, ',' ORDER BY t.from_time) FROM "
        "case_teams t WHERE t.case_id = c.case_id), ''), coalesce((SELECT "
-       "string_agg(p.referral_date "
-       "|| '/' || coalesce(p.closure_date::text, ''), ',' ORDER BY p.period) FROM case_periods p "
+       "string_agg(to_char(p.referral_date, 'YYYY-MM-DD') "
+       "|| '/' || coalesce(to_char(p.closure_date, 'YYYY-MM-DD'), ''), ',' ORDER BY p.period) FROM "
+       "case_periods p "
        "WHERE p.case_id = c.case_id), ''), coalesce((SELECT array_to_string(array_agg(DISTINCT f), "
        "',') FROM people pp, unnest(pp.factors) f WHERE pp.case_id = c.case_id), '') FROM cases c"},
-      {"oc_load_people", "SELECT person_id, case_id, kind, birth_date::text FROM people"},
+      {"oc_load_people",
+       "SELECT person_id, case_id, kind, to_char(birth_date, 'YYYY-MM-DD') FROM people"},
       {"oc_load_plans",
-       "SELECT plan_id, case_id, person_id, start_date::text, end_date::text FROM cp_plans"},
+       "SELECT plan_id, case_id, person_id, to_char(start_date, 'YYYY-MM-DD'), to_char(end_date, "
+       "'YYYY-MM-DD') FROM cp_plans"},
       {"oc_load_episodes",
-       "SELECT episode_id, case_id, person_id, start_date::text, end_date::text FROM "
+       "SELECT episode_id, case_id, person_id, to_char(start_date, 'YYYY-MM-DD'), "
+       "to_char(end_date, 'YYYY-MM-DD') FROM "
        "looked_after_episodes"},
       {"oc_load_incidents",
-       "SELECT DISTINCT incident_id::text, case_id, incident_day::text FROM incident_matches"},
+       "SELECT DISTINCT incident_id::text, case_id, to_char(incident_day, 'YYYY-MM-DD') FROM "
+       "incident_matches"},
       {"oc_load_admissions",
-       "SELECT DISTINCT m.admission_id::text, m.case_id, m.admission_date::text FROM "
+       "SELECT DISTINCT m.admission_id::text, m.case_id, to_char(m.admission_date, 'YYYY-MM-DD') "
+       "FROM "
        "admission_matches m JOIN people p USING (person_id) WHERE p.kind = 'ADULT'"},
       {"oc_load_gcs",
-       "SELECT session, case_id, (held_time AT TIME ZONE 'Europe/London')::date::text, on_time "
+       "SELECT session, case_id, to_char(held_time AT TIME ZONE 'Europe/London', 'YYYY-MM-DD'), "
+       "on_time "
        "FROM gcs_held"},
       {"oc_load_modules",
-       "SELECT entry, case_id, (occur_time AT TIME ZONE 'Europe/London')::date::text, module FROM "
+       "SELECT entry, case_id, to_char(occur_time AT TIME ZONE 'Europe/London', 'YYYY-MM-DD'), "
+       "module FROM "
        "module_sessions WHERE NOT removed"},
       {"oc_data_as_of", absl::StrCat("SELECT ", Micros("max(applied_at)"), " FROM inbox")},
       {"oc_team_known", "SELECT 1 FROM case_teams WHERE team = $1 LIMIT 1"},
@@ -296,6 +324,16 @@ void OutcomesStore::UpsertPerson(pqxx::work& tx, const std::string& case_id,
                                    facts.assessment_factors().end());
   tx.exec_prepared0("oc_upsert_person", case_id, person_id, facts.kind(), facts.nhs_number(),
                     facts.birth_date(), facts.name_match_key(), PgTextArray(factors));
+}
+
+void OutcomesStore::StartAllocation(pqxx::work& tx, const std::string& allocation_id,
+                                    const std::string& case_id, const std::string& practitioner,
+                                    const std::string& role) {
+  tx.exec_prepared0("oc_start_allocation", allocation_id, case_id, practitioner, role);
+}
+
+void OutcomesStore::EndAllocation(pqxx::work& tx, const std::string& allocation_id) {
+  tx.exec_prepared0("oc_end_allocation", allocation_id);
 }
 
 void OutcomesStore::UpsertPlan(pqxx::work& tx, const std::string& plan_id,
@@ -348,7 +386,7 @@ std::optional<Match> OutcomesStore::PersonOfOpenCase(pqxx::work& tx, const std::
                                                      const std::string& person_id) {
   auto rows = tx.exec_prepared("oc_person_of_open_case", case_id, person_id);
   if (rows.empty()) return std::nullopt;
-  return Match{case_id, person_id, rows[0][0].as<std::string>(), true};
+  return Match{case_id, person_id, rows[0][0].as<std::string>(), true, ""};
 }
 
 // ---- Police incidents ----
@@ -381,6 +419,43 @@ std::vector<v1::IntakeAcknowledgement> OutcomesStore::ListIncidentAcknowledgemen
     pqxx::work& tx, const std::string& force, const Page& page, int64_t* last_key) {
   return Acknowledgements(tx.exec_prepared("oc_list_incidents", force, page.after, page.size + 1),
                           "incidents", page.size, last_key);
+}
+
+std::optional<v1::Incident> OutcomesStore::FindIncidentById(pqxx::work& tx, const std::string& id) {
+  auto rows = tx.exec_prepared("oc_incident_by_id", id);
+  if (rows.empty()) return std::nullopt;
+  const auto& r = rows[0];
+  auto report = FromJson<v1::ReportDomesticAbuseIncidentRequest>(r[1].as<std::string>());
+  v1::Incident incident;
+  incident.set_name(absl::StrCat("incidents/", id));
+  incident.set_police_reference(report.police_reference());
+  incident.set_force(r[0].as<std::string>());
+  *incident.mutable_incident_time() = report.incident_time();
+  incident.set_place(report.place());
+  *incident.mutable_children() = report.children();
+  *incident.mutable_adults() = report.adults();
+  incident.set_circumstances(report.circumstances());
+  incident.set_officer(report.officer());
+  *incident.mutable_receive_time() = Ts(r[2].as<int64_t>());
+  *incident.mutable_respond_by() = Ts(r[3].as<int64_t>());
+  for (const auto& m : tx.exec_prepared("oc_incident_matches", id)) {
+    auto* match = incident.add_matches();
+    match->set_person(
+        absl::StrCat("cases/", m[0].as<std::string>(), "/people/", m[1].as<std::string>()));
+    match->set_matched_by(m[2].as<std::string>());
+  }
+  return incident;
+}
+
+bool OutcomesStore::AllocatedAs(pqxx::work& tx, const std::string& case_id,
+                                const std::string& practitioner,
+                                const std::vector<std::string>& roles) {
+  return !tx.exec_prepared("oc_allocated_as", case_id, practitioner, PgTextArray(roles)).empty();
+}
+
+std::string OutcomesStore::CurrentTeam(pqxx::work& tx, const std::string& case_id) {
+  auto rows = tx.exec_prepared("oc_current_team", case_id);
+  return rows.empty() ? "" : rows[0][0].as<std::string>();
 }
 
 // ---- NHS admissions ----
@@ -417,6 +492,10 @@ std::vector<v1::IntakeAcknowledgement> OutcomesStore::ListAdmissionAcknowledgeme
 
 void OutcomesStore::InsertFrontDoorItem(pqxx::work& tx, const std::string& incident_id) {
   tx.exec_prepared0("oc_insert_front_door", incident_id);
+}
+
+void OutcomesStore::EnsureFrontDoorItem(pqxx::work& tx, const std::string& incident_id) {
+  tx.exec_prepared0("oc_ensure_front_door", incident_id);
 }
 
 std::optional<v1::FrontDoorItem> OutcomesStore::FindFrontDoorItem(pqxx::work& tx,

@@ -24,6 +24,7 @@ struct Match {
   std::string person_id;
   std::string kind;  // "CHILD" or "ADULT"
   bool open_now = false;
+  std::string nhs_number;  // as recorded ("" when not)
 };
 
 // A stored report: its id, what it was sent with, and the acknowledgement it got.
@@ -57,6 +58,10 @@ class OutcomesStore {
                          const std::string& referral_date);
   static void UpsertPerson(pqxx::work& tx, const std::string& case_id, const std::string& person_id,
                            const ev::PersonFacts& facts);
+  static void StartAllocation(pqxx::work& tx, const std::string& allocation_id,
+                              const std::string& case_id, const std::string& practitioner,
+                              const std::string& role);
+  static void EndAllocation(pqxx::work& tx, const std::string& allocation_id);
   // A CP plan or looked-after episode, started or ended ("" end: running).
   static void UpsertPlan(pqxx::work& tx, const std::string& plan_id, const std::string& case_id,
                          const std::string& person_id, const std::string& start,
@@ -99,6 +104,14 @@ class OutcomesStore {
   static std::vector<v1::IntakeAcknowledgement> ListIncidentAcknowledgements(
       pqxx::work& tx, const std::string& force, const Page& page, int64_t* last_key);
 
+  // The full report, its receipt, respond-by time and matches (nullopt when unknown).
+  static std::optional<v1::Incident> FindIncidentById(pqxx::work& tx, const std::string& id);
+  // Whether `practitioner` is allocated (now) to `case_id` in one of `roles`.
+  static bool AllocatedAs(pqxx::work& tx, const std::string& case_id,
+                          const std::string& practitioner, const std::vector<std::string>& roles);
+  // The case's team now.
+  static std::string CurrentTeam(pqxx::work& tx, const std::string& case_id);
+
   // ---- NHS admissions ----
   static std::optional<StoredReport> FindAdmission(pqxx::work& tx, const std::string& org,
                                                    const std::string& reference);
@@ -112,6 +125,8 @@ class OutcomesStore {
 
   // ---- Front door ----
   static void InsertFrontDoorItem(pqxx::work& tx, const std::string& incident_id);
+  // The incident waits for the front door unless it already has an item (or is unknown here).
+  static void EnsureFrontDoorItem(pqxx::work& tx, const std::string& incident_id);
   static std::optional<v1::FrontDoorItem> FindFrontDoorItem(pqxx::work& tx, const std::string& id,
                                                             bool lock);
   static FrontDoorPage ListFrontDoorItems(pqxx::work& tx, bool include_resolved, const Page& page,

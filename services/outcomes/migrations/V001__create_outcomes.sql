@@ -57,6 +57,16 @@ CREATE TABLE looked_after_episodes (
   end_date date
 );
 
+-- Who is allocated to which case (who may read a police report about the family).
+CREATE TABLE allocations (
+  allocation_id text PRIMARY KEY,
+  case_id text NOT NULL REFERENCES cases,
+  practitioner text NOT NULL,
+  role text NOT NULL,
+  active boolean NOT NULL DEFAULT true
+);
+CREATE INDEX allocations_practitioner ON allocations (practitioner) WHERE active;
+
 -- ---- From the workbook and supervision (the case may not be known here yet) ----
 
 -- The latest revision of each module session entry; a correction that made the entry another
@@ -97,6 +107,7 @@ CREATE TABLE incidents (
   respond_by timestamptz NOT NULL,
   UNIQUE (force, police_reference)
 );
+CREATE INDEX incidents_force_seq ON incidents (force, seq);
 
 -- Which people of which cases an incident names (a match, or the front door's link).
 CREATE TABLE incident_matches (
@@ -120,7 +131,7 @@ CREATE TABLE front_door_items (
   resolve_time timestamptz,
   version integer NOT NULL DEFAULT 1
 );
-CREATE INDEX front_door_waiting ON front_door_items (state) WHERE state = 'WAITING';
+CREATE INDEX front_door_waiting ON front_door_items (seq) WHERE state = 'WAITING';
 
 -- NHS emergency admissions and A&E attendances. Of a person on no open case only the episode
 -- reference, date and kind are kept (for idempotency): not the NHS number.
@@ -137,6 +148,7 @@ CREATE TABLE admissions (
   people integer NOT NULL,
   UNIQUE (organisation, episode_reference)
 );
+CREATE INDEX admissions_organisation_seq ON admissions (organisation, seq);
 
 CREATE TABLE admission_matches (
   admission_id uuid NOT NULL REFERENCES admissions,
