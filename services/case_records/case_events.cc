@@ -6,6 +6,7 @@
 #include "common/dates.h"
 #include "common/events.h"
 #include "common/name_match.h"
+#include "common/timestamps.h"
 #include "services/case_records/case_store.h"
 
 namespace fs::cases {
@@ -182,7 +183,7 @@ absl::Status ApplyOutcomesEvent(pqxx::work& tx, const ev::EventEnvelope& event) 
   }
   absl::TimeZone london = EnglandZone();
   auto when = [&](const google::protobuf::Timestamp& t) {
-    return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(t.seconds()), london);
+    return absl::FormatTime("%Y-%m-%d %H:%M", FromTimestamp(t), london);
   };
   CaseStore::InsertAlert(
       tx, lead->practitioner(), *case_id, person_id,

@@ -187,22 +187,14 @@ v1::Comparison Compare(const Dataset& data, const std::string& team, absl::Civil
     }
     return false;
   };
-  // A child becoming looked after (not in care the day before), as the indicator counts.
+  // A child becoming looked after (not a continuation of care), as the indicator counts.
   std::unordered_map<std::string, std::vector<const Spell*>> by_person;
   for (const auto& s : data.looked_after) by_person[s.person].push_back(&s);
   auto becoming_looked_after = [&](const std::vector<const Spell*>* spells, absl::CivilDay a,
                                    absl::CivilDay b) {
     if (spells == nullptr) return false;
     for (const Spell* s : *spells) {
-      if (s->start < a || s->start > b) continue;
-      bool continues = false;
-      for (const Spell* other : by_person[s->person]) {
-        if (other != s && other->start <= s->start - 1 &&
-            (!other->end || *other->end > s->start - 1)) {
-          continues = true;
-        }
-      }
-      if (!continues) return true;
+      if (s->start >= a && s->start <= b && !ContinuesCare(*s, by_person[s->person])) return true;
     }
     return false;
   };

@@ -95,7 +95,6 @@ class Calculator {
   Calculator(const Dataset& data, const std::string& team, const IndicatorOptions& options)
       : data_(data), team_(team), options_(options) {
     for (const auto& c : data.cases) cases_[c.id] = &c;
-    for (const auto& p : data.people) people_[p.id] = &p;
     for (const auto& s : data.cp_plans) plans_by_person_[s.person].push_back(&s);
     for (const auto& s : data.looked_after) episodes_by_person_[s.person].push_back(&s);
     for (const auto& p : data.people) {
@@ -208,23 +207,12 @@ class Calculator {
     }
   }
 
-  bool LookedAfterOn(const std::string& person, absl::CivilDay day, const Spell* except) const {
-    auto it = episodes_by_person_.find(person);
-    if (it == episodes_by_person_.end()) return false;
-    for (const Spell* e : it->second) {
-      if (e != except && Covers(e->start, e->end, day)) return true;
-    }
-    return false;
-  }
-
   void BecomingLookedAfter(Buckets& b) const {
     std::set<std::pair<int, std::string>> counted;  // (slot, person): once a month
     for (const auto& e : data_.looked_after) {
       int slot = b.Slot(e.start);
       if (slot < 0 || !Counted(e.case_id, e.start)) continue;
-      // An episode starting the day another ends continues the same period of care; one that
-      // starts while an earlier one runs is a record of the same care.
-      if (LookedAfterOn(e.person, e.start - 1, &e)) continue;
+      if (ContinuesCare(e, episodes_by_person_.at(e.person))) continue;
       if (counted.insert({slot, e.person}).second) b.Add(e.start, 1);
     }
   }
@@ -310,7 +298,6 @@ class Calculator {
   const std::string& team_;
   const IndicatorOptions& options_;
   Index cases_;
-  std::unordered_map<std::string, const PersonFacts*> people_;
   std::unordered_map<std::string, std::vector<const Spell*>> plans_by_person_;
   std::unordered_map<std::string, std::vector<const Spell*>> episodes_by_person_;
   std::unordered_map<std::string, std::vector<const PersonFacts*>> children_by_case_;
@@ -324,6 +311,13 @@ int FollowMonths(v1::Indicator i) {
 }
 
 }  // namespace
+
+bool ContinuesCare(const Spell& episode, const std::vector<const Spell*>& same_child) {
+  for (const Spell* other : same_child) {
+    if (other != &episode && Covers(other->start, other->end, episode.start - 1)) return true;
+  }
+  return false;
+}
 
 const std::string& TeamOn(const CaseFacts& c, absl::CivilDay day) {
   static const std::string kNone;

@@ -74,6 +74,11 @@ struct IndicatorOptions {
   int module_sessions_to_complete = 3;
 };
 
+// Whether a looked-after episode continues care rather than starting it: another episode of the
+// same child (in `same_child`) runs on the day before it starts (one starting the day another
+// ends, or while another runs, is the same period of care).
+bool ContinuesCare(const Spell& episode, const std::vector<const Spell*>& same_child);
+
 // The case's team on `day` (the opening team before the first change).
 const std::string& TeamOn(const CaseFacts& c, absl::CivilDay day);
 

@@ -5,17 +5,13 @@
 #include "common/events.h"
 #include "common/idempotency.h"
 #include "common/resource_name.h"
+#include "common/timestamps.h"
 #include "services/outcomes/outcomes_store.h"
 
 namespace fs::outcomes {
 namespace {
 
-absl::Time When(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-// Every field present, and those that look like dates ("...-..-..") valid ISO dates: a bad date
-// would otherwise fail in SQL and be retried for ever instead of parking the case.
+// Every field present.
 absl::Status Required(absl::string_view what, std::initializer_list<const std::string*> fields) {
   for (const std::string* f : fields) {
     if (f->empty()) return absl::InvalidArgumentError(absl::StrCat(what, " lacks a field"));
@@ -23,6 +19,8 @@ absl::Status Required(absl::string_view what, std::initializer_list<const std::s
   return absl::OkStatus();
 }
 
+// Dates given are valid ISO dates: a bad date would otherwise fail in SQL and be retried for
+// ever instead of parking the case.
 absl::Status Dates(absl::string_view what, std::initializer_list<const std::string*> dates) {
   for (const std::string* d : dates) {
     if (d->empty()) continue;
@@ -37,14 +35,14 @@ absl::Status ApplyEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
   auto parsed = EventCaseId(event);
   if (!parsed.ok()) return parsed.status();
   const std::string& case_id = *parsed;
-  absl::Time when = When(event.occurred_time());
+  absl::Time when = FromTimestamp(event.occurred_time());
   switch (event.payload_case()) {
     // From the workbook and supervision: kept by case id.
     case ev::EventEnvelope::kModuleSessionRecorded: {
       const auto& m = event.module_session_recorded();
       if (auto s = Required("ModuleSessionRecorded", {&m.entry()}); !s.ok()) return s;
-      OutcomesStore::UpsertModuleSession(tx, m.entry(), case_id, m.module(), When(m.occur_time()),
-                                         m.revision());
+      OutcomesStore::UpsertModuleSession(tx, m.entry(), case_id, m.module(),
+                                         FromTimestamp(m.occur_time()), m.revision());
       return absl::OkStatus();
     }
     case ev::EventEnvelope::kEntryFinalised: {
@@ -56,7 +54,8 @@ absl::Status ApplyEvent(pqxx::work& tx, const ev::EventEnvelope& event) {
     case ev::EventEnvelope::kGcsHeld: {
       const auto& g = event.gcs_held();
       if (auto s = Required("GcsHeld", {&g.session()}); !s.ok()) return s;
-      OutcomesStore::InsertGcsHeld(tx, case_id, g.session(), When(g.held_time()), g.on_time());
+      OutcomesStore::InsertGcsHeld(tx, case_id, g.session(), FromTimestamp(g.held_time()),
+                                   g.on_time());
       return absl::OkStatus();
     }
     case ev::EventEnvelope::kCaseOpened: {

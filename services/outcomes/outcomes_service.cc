@@ -188,15 +188,16 @@ Matched MatchPeople(pqxx::work& tx, const v1::ReportDomesticAbuseIncidentRequest
 
 // Tells case_records, through the outbox, to alert the case's lead worker.
 void PublishMatch(pqxx::work& tx, const std::string& incident_id, const std::string& force,
-                  const v1::ReportDomesticAbuseIncidentRequest& r, const Found& f,
+                  const std::string& police_reference,
+                  const google::protobuf::Timestamp& incident_time, const Found& f,
                   absl::Time respond_by) {
   ev::EventEnvelope envelope;
   auto* m = envelope.mutable_partner_incident_matched();
   m->set_incident(absl::StrCat("incidents/", incident_id));
   m->set_person(absl::StrCat("cases/", f.match.case_id, "/people/", f.match.person_id));
-  m->set_police_reference(r.police_reference());
+  m->set_police_reference(police_reference);
   m->set_force(force);
-  *m->mutable_incident_time() = r.incident_time();
+  *m->mutable_incident_time() = incident_time;
   *m->mutable_respond_by() = ToTimestamp(respond_by);
   m->set_child_present(f.child_present);
   m->set_matched_by(f.matched_by);
@@ -433,7 +434,8 @@ grpc::Status PartnerIntakeServiceImpl::ReportDomesticAbuseIncident(
           alert.child_present = std::any_of(found.begin(), found.end(), [&](const Found& o) {
             return o.match.case_id == case_id && o.child_present;
           });
-          PublishMatch(tx, stored->id, force, *report, alert, respond_by);
+          PublishMatch(tx, stored->id, force, report->police_reference(), report->incident_time(),
+                       alert, respond_by);
         }
         // Nobody to alert (no match, or only cases closed since), or a child nobody open now
         // knows (an adult matched, the children are another family's): the front door decides.
@@ -665,9 +667,6 @@ grpc::Status OutcomesServiceImpl::ResolveFrontDoorItem(
             return absl::FailedPreconditionError(
                 absl::StrCat(Quote(request->linked_person()), " is not a person of an open case"));
           }
-          v1::ReportDomesticAbuseIncidentRequest r;
-          r.set_police_reference(item->police_reference());
-          *r.mutable_incident_time() = item->incident_time();
           absl::CivilDay day =
               absl::ToCivilDay(FromTimestamp(item->incident_time()), EnglandZone());
           OutcomesStore::InsertIncidentMatch(tx, incident_id, *match, "FRONT_DOOR", day);
@@ -675,7 +674,8 @@ grpc::Status OutcomesServiceImpl::ResolveFrontDoorItem(
                                      [](const v1::IncidentChild& c) { return c.present(); });
           Found found{*match, "FRONT_DOOR", present && match->kind == "CHILD"};
           absl::Time respond_by = RespondBy(options_.clock(), options_.holidays);
-          PublishMatch(tx, incident_id, item->force(), r, found, respond_by);
+          PublishMatch(tx, incident_id, item->force(), item->police_reference(),
+                       item->incident_time(), found, respond_by);
         }
         OutcomesStore::ResolveFrontDoorItem(
             tx, *id, person.empty() ? "NO_FURTHER_ACTION" : "LINKED", request->linked_person(),

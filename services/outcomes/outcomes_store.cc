@@ -191,7 +191,6 @@ std::vector<PreparedStatement> OutcomesStore::Statements() {
            "SELECT p.case_id, p.person_id, p.kind, c.open, p.nhs_number FROM people p JOIN "
            "cases c USING (case_id) WHERE p.name_match_key = ANY ($1::text[]) AND ",
            kOpenOnDayOrNow, " ORDER BY p.case_id, p.person_id")},
-      {"oc_is_open", "SELECT 1 FROM cases WHERE case_id = $1 AND open"},
       {"oc_person_of_open_case",
        "SELECT p.kind FROM people p JOIN cases c USING (case_id) WHERE p.person_id = $2 AND "
        "p.case_id = $1 AND c.open"},
@@ -376,10 +375,6 @@ std::vector<Match> OutcomesStore::MatchNameKeys(pqxx::work& tx,
                                                 absl::CivilDay day) {
   if (keys.empty()) return {};
   return Matches(tx.exec_prepared("oc_match_keys", PgTextArray(keys), FormatDate(day)));
-}
-
-bool OutcomesStore::IsOpenCase(pqxx::work& tx, const std::string& case_id) {
-  return !tx.exec_prepared("oc_is_open", case_id).empty();
 }
 
 std::optional<Match> OutcomesStore::PersonOfOpenCase(pqxx::work& tx, const std::string& case_id,

@@ -84,7 +84,6 @@ class OutcomesStore {
                                            absl::CivilDay day);
   static std::vector<Match> MatchNameKeys(pqxx::work& tx, const std::vector<std::string>& keys,
                                           absl::CivilDay day);
-  static bool IsOpenCase(pqxx::work& tx, const std::string& case_id);
   static std::optional<Match> PersonOfOpenCase(pqxx::work& tx, const std::string& case_id,
                                                const std::string& person_id);
 

@@ -30,15 +30,6 @@ OverdueGauges::OverdueGauges(ConnectionPool& pool, prometheus::Registry& registr
                         .Register(registry)
                         .Add({})) {}
 
-OverdueGauges::~OverdueGauges() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
 absl::Status OverdueGauges::Refresh() {
   absl::Time now = clock_();
   struct Count {
@@ -75,17 +66,13 @@ absl::Status OverdueGauges::Refresh() {
 }
 
 void OverdueGauges::Start(absl::Duration interval) {
-  thread_ = std::thread([this, interval] {
-    std::unique_lock lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      if (absl::Status status = Refresh(); !status.ok()) {
-        std::cerr << "supervision: GCS gauges not refreshed: " << status << "\n";
-      }
-      lock.lock();
-      cv_.wait_for(lock, absl::ToChronoSeconds(interval), [this] { return stopping_; });
-    }
-  });
+  refresher_ = std::make_unique<Periodic>(
+      [this] {
+        if (absl::Status status = Refresh(); !status.ok()) {
+          std::cerr << "supervision: GCS gauges not refreshed: " << status << "\n";
+        }
+      },
+      interval);
 }
 
 }  // namespace fs::supervision

@@ -3,16 +3,16 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
-#include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/db_pool.h"
+#include "common/periodic.h"
 #include "services/supervision/policy.h"
 
 // What ops and managers watch: per team, the open cases and those whose GCS is overdue (the
@@ -23,7 +23,6 @@ class OverdueGauges {
  public:
   OverdueGauges(ConnectionPool& pool, prometheus::Registry& registry, Policy policy,
                 std::function<absl::Time()> clock);
-  ~OverdueGauges();  // stops the refresher, if started
 
   // Recounts now. A team that no longer has open cases reads 0.
   absl::Status Refresh();
@@ -39,10 +38,8 @@ class OverdueGauges {
   prometheus::Family<prometheus::Gauge>& oldest_overdue_days_;
   prometheus::Gauge& last_refresh_;
   std::map<std::string, bool> teams_seen_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
+  std::mutex mu_;                        // guards teams_seen_ and the gauges' updates
+  std::unique_ptr<Periodic> refresher_;  // last: stopped before the rest goes
 };
 
 }  // namespace fs::supervision
