@@ -25,6 +25,13 @@ ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(2),
           "How often the database is probed for the health service (env "
           "FS_HEALTH_CHECK_INTERVAL)");
 ABSL_FLAG(bool, migrate_only, false, "Apply migrations and exit (env FS_MIGRATE_ONLY)");
+ABSL_FLAG(bool, migrate_on_start, true,
+          "Apply pending migrations before serving; false only checks that none is pending and "
+          "refuses to serve otherwise, for deployments that migrate in a separate job with the "
+          "schema owner's role (env FS_MIGRATE_ON_START)");
+ABSL_FLAG(int, health_port, 0,
+          "Also serve grpc.health.v1 alone, in plaintext, on this port (Kubernetes probes do not "
+          "speak TLS); 0: none (env FS_HEALTH_PORT)");
 ABSL_FLAG(bool, insecure_dev_auth, false,
           "Plaintext, identity read from x-fs-principal/x-fs-role metadata. Local development "
           "only; never set in production (env FS_INSECURE_DEV_AUTH)");
@@ -91,6 +98,8 @@ ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service
   config.pool_size = absl::GetFlag(FLAGS_pool_size);
   config.health_check_interval = absl::GetFlag(FLAGS_health_check_interval);
   config.migrate_only = absl::GetFlag(FLAGS_migrate_only);
+  config.migrate_on_start = absl::GetFlag(FLAGS_migrate_on_start);
+  config.health_port = absl::GetFlag(FLAGS_health_port);
   config.insecure_dev_auth = absl::GetFlag(FLAGS_insecure_dev_auth);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
@@ -118,6 +127,12 @@ ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service
   }
   if (config.db_url.empty()) problem = "--db_url (or FS_DB_URL) is required";
   if (config.pool_size < 1 || config.pool_size > 200) problem = "--pool_size must be 1..200";
+  if (config.health_port < 0 || config.health_port > 65535) {
+    problem = "--health_port must be 0..65535";
+  } else if (config.health_port != 0 && (config.health_port == config.grpc_port ||
+                                         config.health_port == config.metrics_port)) {
+    problem = "--health_port must differ from the gRPC and metrics ports";
+  }
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     problem = "--tls_cert and --tls_key go together";
   }

@@ -23,6 +23,10 @@ struct ServerConfig {
   absl::Duration health_check_interval = absl::Seconds(2);
   absl::Duration shutdown_grace = absl::Seconds(10);
   bool migrate_only = false;
+  // False: migrations run elsewhere (a Job); the service only checks none is pending.
+  bool migrate_on_start = true;
+  // Plaintext grpc.health.v1 alone on this port when not 0 (for Kubernetes probes under TLS).
+  int health_port = 0;
   bool insecure_dev_auth = false;
   std::string tls_cert;
   std::string tls_key;

@@ -31,7 +31,9 @@ bool DatabaseProbe::Check() {
 
 ConnectionPool::ConnectionPool(Options options, std::vector<PreparedStatement> statements,
                                PoolMetrics* metrics)
-    : options_(std::move(options)), statements_(std::move(statements)), metrics_(metrics) {}
+    : options_(std::move(options)), statements_(std::move(statements)), metrics_(metrics) {
+  if (metrics_ != nullptr) metrics_->SetMaxConnections(options_.size);
+}
 
 ConnectionPool::~ConnectionPool() { Close(); }
 

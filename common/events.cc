@@ -78,6 +78,12 @@ std::vector<PreparedStatement> EventStatements() {
                     "o.sequence) AS nth ",
                     kPendingWhere, ") t WHERE nth <= ", kPerCaseInBatch, " ORDER BY id LIMIT $3")},
       {"fs_outbox_depth", absl::StrCat("SELECT count(*) ", kPendingWhere)},
+      // Waiting for a retry still counts as late; parked cases are counted apart.
+      {"fs_outbox_oldest_age",
+       "SELECT coalesce(extract(epoch FROM now() - min(o.occurred_at)), 0)::double precision "
+       "FROM outbox o LEFT JOIN outbox_progress p ON p.subscriber = $1 AND p.case_key = "
+       "o.case_key WHERE o.sequence > coalesce(p.acked_sequence, 0) AND p.rejected_event IS NULL "
+       "AND (cardinality($2::text[]) = 0 OR o.type = ANY($2::text[]))"},
       {"fs_outbox_parked",
        "SELECT count(*) FROM outbox_progress WHERE subscriber = $1 AND rejected_event IS NOT "
        "NULL"},
@@ -207,7 +213,16 @@ RelayMetrics::RelayMetrics(prometheus::Registry& registry)
       parked_(prometheus::BuildGauge()
                   .Name("fs_outbox_parked_cases")
                   .Help("Cases whose delivery waits on a rejected event")
-                  .Register(registry)) {}
+                  .Register(registry)),
+      oldest_age_(prometheus::BuildGauge()
+                      .Name("fs_outbox_oldest_event_age_seconds")
+                      .Help("Age of the oldest event not yet delivered to a subscriber (parked "
+                            "cases aside); 0 when none waits")
+                      .Register(registry)) {}
+
+prometheus::Gauge& RelayMetrics::OldestAge(const std::string& subscriber) {
+  return oldest_age_.Add({{"subscriber", subscriber}});
+}
 
 prometheus::Gauge& RelayMetrics::Parked(const std::string& subscriber) {
   return parked_.Add({{"subscriber", subscriber}});
@@ -260,16 +275,20 @@ void OutboxRelay::Stop() {
 absl::StatusOr<long long> OutboxRelay::Depth() {
   long long depth = 0;
   long long parked = 0;
+  double oldest_age = 0;
   auto status = pool_.Transact([&](pqxx::work& tx) {
     depth =
         tx.exec_prepared1("fs_outbox_depth", subscriber_.name, types_literal_)[0].as<long long>();
     parked = tx.exec_prepared1("fs_outbox_parked", subscriber_.name)[0].as<long long>();
+    oldest_age =
+        tx.exec_prepared1("fs_outbox_oldest_age", subscriber_.name, types_literal_)[0].as<double>();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   if (metrics_ != nullptr) {
     metrics_->Depth(subscriber_.name).Set(static_cast<double>(depth));
     metrics_->Parked(subscriber_.name).Set(static_cast<double>(parked));
+    metrics_->OldestAge(subscriber_.name).Set(oldest_age);
   }
   return depth;
 }

@@ -63,12 +63,14 @@ class RelayMetrics {
   prometheus::Histogram& Lag(const std::string& subscriber);
   prometheus::Counter& Failures(const std::string& subscriber, const std::string& reason);
   prometheus::Gauge& Parked(const std::string& subscriber);
+  prometheus::Gauge& OldestAge(const std::string& subscriber);
 
  private:
   prometheus::Family<prometheus::Gauge>& depth_;
   prometheus::Family<prometheus::Histogram>& lag_;
   prometheus::Family<prometheus::Counter>& failures_;
   prometheus::Family<prometheus::Gauge>& parked_;
+  prometheus::Family<prometheus::Gauge>& oldest_age_;
 };
 
 // Delivers one producer's outbox to one subscriber: in order per case, in batches, retrying

@@ -137,21 +137,29 @@ PoolMetrics::PoolMetrics(prometheus::Registry& registry)
                       .Name("fs_db_pool_connections")
                       .Help("PostgreSQL pool connections by state")
                       .Register(registry),
+                  prometheus::BuildGauge()
+                      .Name("fs_db_pool_max_connections")
+                      .Help("PostgreSQL connections the pool may open (--pool_size)")
+                      .Register(registry),
                   prometheus::BuildHistogram()
                       .Name("fs_db_pool_wait_seconds")
                       .Help("Time spent waiting for a pooled PostgreSQL connection")
                       .Register(registry)) {}
 
 PoolMetrics::PoolMetrics(prometheus::Family<prometheus::Gauge>& connections,
+                         prometheus::Family<prometheus::Gauge>& max,
                          prometheus::Family<prometheus::Histogram>& wait)
     : in_use_(connections.Add({{"state", "in_use"}})),
       idle_(connections.Add({{"state", "idle"}})),
+      max_(max.Add({})),
       wait_seconds_(wait.Add({}, LatencyBuckets())) {}
 
 void PoolMetrics::SetConnections(int in_use, int idle) {
   in_use_.Set(in_use);
   idle_.Set(idle);
 }
+
+void PoolMetrics::SetMaxConnections(int size) { max_.Set(size); }
 
 void PoolMetrics::ObserveWait(double seconds) { wait_seconds_.Observe(seconds); }
 

@@ -18,14 +18,18 @@ class PoolMetrics {
  public:
   explicit PoolMetrics(prometheus::Registry& registry);
   void SetConnections(int in_use, int idle);
+  // The pool's configured size: in_use reaching it means callers wait for a connection.
+  void SetMaxConnections(int size);
   void ObserveWait(double seconds);
 
  private:
   PoolMetrics(prometheus::Family<prometheus::Gauge>& connections,
+              prometheus::Family<prometheus::Gauge>& max,
               prometheus::Family<prometheus::Histogram>& wait);
 
   prometheus::Gauge& in_use_;
   prometheus::Gauge& idle_;
+  prometheus::Gauge& max_;
   prometheus::Histogram& wait_seconds_;
 };
 

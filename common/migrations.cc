@@ -4,8 +4,10 @@
 
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/db_pool.h"
 
 namespace fs {
@@ -134,6 +136,52 @@ absl::Status MigrateForService(const std::string& db_url, const std::string& mig
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("cannot reach the database: ", e.what()));
   }
+}
+
+absl::Status VerifyMigrations(const std::string& db_url, const std::string& schema,
+                              const std::vector<Migration>& migrations) {
+  std::map<std::string, std::string> applied;
+  try {
+    pqxx::connection conn(WithConnectTimeout(db_url));
+    pqxx::read_transaction tx(conn);
+    if (tx.exec_params("SELECT to_regclass($1)", schema + ".schema_migrations")[0][0].is_null()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("schema ", schema,
+                       " has no migrations applied: run the service with "
+                       "--migrate_only and the schema owner's --migration_db_url first"));
+    }
+    for (const auto& row : tx.exec(absl::StrCat("SELECT version, checksum FROM ",
+                                                tx.quote_name(schema), ".schema_migrations"))) {
+      applied[row[0].as<std::string>()] = row[1].as<std::string>();
+    }
+  } catch (const pqxx::insufficient_privilege& e) {
+    // The grants come with the migrations: a runtime role without them means none ran here.
+    return absl::FailedPreconditionError(
+        absl::StrCat("the runtime role may not read schema ", schema, " (",
+                     absl::StripTrailingAsciiWhitespace(e.what()),
+                     "): run the service with --migrate_only and the schema owner's "
+                     "--migration_db_url first"));
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot reach the database: ", e.what()));
+  }
+  std::vector<std::string> pending;
+  for (const auto& migration : migrations) {
+    auto it = applied.find(migration.version);
+    if (it == applied.end()) {
+      pending.push_back(absl::StrCat(migration.version, "__", migration.name));
+    } else if (it->second != MigrationChecksum(migration)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("migration ", migration.version, "__", migration.name,
+                       " differs from the one applied (an edited migration or another release)"));
+    }
+  }
+  if (!pending.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("migrations pending in schema ", schema, ": ", absl::StrJoin(pending, ", "),
+                     "; run the service with --migrate_only and the schema owner's "
+                     "--migration_db_url first"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace fs

@@ -42,4 +42,10 @@ absl::Status GrantRuntimeAccess(pqxx::connection& owner, const std::string& sche
 absl::Status MigrateForService(const std::string& db_url, const std::string& migration_db_url,
                                const std::string& schema, const std::vector<Migration>& migrations);
 
+// Checks, read-only with the runtime role, that every migration is applied unedited: what a
+// service started with --migrate_on_start=false does, since migrations ran in a Job.
+// FAILED_PRECONDITION names what is pending or edited; UNAVAILABLE when unreachable.
+absl::Status VerifyMigrations(const std::string& db_url, const std::string& schema,
+                              const std::vector<Migration>& migrations);
+
 }  // namespace fs

@@ -79,6 +79,21 @@ absl::Status Server::Start() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config_.listen_address, ":", config_.grpc_port));
   }
+  if (config_.health_port != 0) {
+    // Only grpc.health.v1 (and reflection, which every builder gets) in plaintext: Kubernetes
+    // probes do not speak TLS. It says what the main server's health says.
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(absl::StrCat(config_.listen_address, ":", config_.health_port),
+                                    grpc::InsecureServerCredentials(), &health_port_);
+    health_server_ = health_builder.BuildAndStart();
+    if (health_server_ == nullptr || health_port_ == 0) {
+      server_->Shutdown();
+      server_->Wait();
+      server_.reset();
+      return absl::UnavailableError(absl::StrCat("cannot listen for health checks on ",
+                                                 config_.listen_address, ":", config_.health_port));
+    }
+  }
   // Every named service answers NOT_SERVING (not NOT_FOUND) until the first probe is done.
   SetServing(false);
   SetServing(probe_.Check());
@@ -87,9 +102,12 @@ absl::Status Server::Start() {
 }
 
 void Server::SetServing(bool serving) {
-  auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus("", serving);
-  for (const auto& [service, name] : services_) health->SetServingStatus(name, serving);
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server == nullptr) continue;
+    auto* health = server->GetHealthCheckService();
+    health->SetServingStatus("", serving);
+    for (const auto& [service, name] : services_) health->SetServingStatus(name, serving);
+  }
 }
 
 void Server::ProbeLoop() {
@@ -114,9 +132,14 @@ void Server::Shutdown() {
   if (prober_.joinable()) prober_.join();
   // Health says NOT_SERVING first so load balancers stop sending, then drain.
   server_->GetHealthCheckService()->Shutdown();
+  if (health_server_ != nullptr) health_server_->GetHealthCheckService()->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoNanoseconds(config_.shutdown_grace));
   server_->Wait();
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
+  }
 }
 
 std::vector<PreparedStatement> WithCommonStatements(std::vector<PreparedStatement> statements) {
@@ -224,8 +247,10 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   pool_options.acquire_timeout = config.pool_acquire_timeout;
   ConnectionPool pool(pool_options, WithCommonStatements(definition.statements), &metrics.pool());
 
-  if (auto status =
-          MigrateForService(config.db_url, config.migration_db_url, name, definition.migrations);
+  if (auto status = config.migrate_on_start || config.migrate_only
+                        ? MigrateForService(config.db_url, config.migration_db_url, name,
+                                            definition.migrations)
+                        : VerifyMigrations(config.db_url, name, definition.migrations);
       !status.ok()) {
     std::cerr << name << ": " << status << "\n";
     return 1;
@@ -258,7 +283,9 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   }
   std::cerr << name << ": serving gRPC on " << config.listen_address << ":" << server.port()
             << (config.insecure_dev_auth ? " (INSECURE dev auth)" : " (TLS)") << ", metrics on "
-            << config.metrics_port << "\n";
+            << config.metrics_port;
+  if (server.health_port() != 0) std::cerr << ", plaintext health on " << server.health_port();
+  std::cerr << "\n";
 
   int received = 0;
   sigwait(&signals, &received);

@@ -31,6 +31,8 @@ class Server {
   // Binds and starts serving; with grpc_port 0 the kernel picks a port (see port()).
   absl::Status Start();
   int port() const { return port_; }
+  // The plaintext health-only port (config.health_port; 0 when there is none).
+  int health_port() const { return health_port_; }
   // Stops accepting, lets in-flight calls finish within the grace period, stops probing.
   void Shutdown();
 
@@ -43,7 +45,9 @@ class Server {
   Metrics* metrics_;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
   int port_ = 0;
+  int health_port_ = 0;
   std::thread prober_;
   std::mutex mu_;
   std::condition_variable stop_cv_;

@@ -1,10 +1,12 @@
 #include "services/case_records/case_records_definition.h"
 
 #include "absl/flags/flag.h"
+#include "absl/time/time.h"
 #include "common/audit.h"
 #include "common/events.h"
 #include "common/migrations.h"
 #include "services/case_records/case_events.h"
+#include "services/case_records/case_metrics.h"
 #include "services/case_records/case_records_service.h"
 #include "services/case_records/case_store.h"
 
@@ -14,6 +16,9 @@ ABSL_FLAG(std::string, office_hours_phone, "",
 ABSL_FLAG(std::string, out_of_hours_phone, "",
           "Council emergency duty team number, returned to NHS look-ups (env "
           "FS_OUT_OF_HOURS_PHONE)");
+ABSL_FLAG(absl::Duration, cases_metrics_interval, absl::Seconds(60),
+          "How often open cases are recounted for the fs_open_cases gauges (env "
+          "FS_CASES_METRICS_INTERVAL)");
 
 namespace fs::cases {
 
@@ -46,6 +51,11 @@ ServiceDefinition CaseRecordsDefinition() {
         std::make_unique<EventSinkService>(pool, identity, producers, ApplyOutcomesEvent),
         "fs.events.v1.EventSink");
     return services;
+  };
+  definition.background = [](ConnectionPool& pool, prometheus::Registry& registry) {
+    auto gauges = std::make_shared<OpenCaseGauges>(pool, registry);
+    gauges->Start(absl::GetFlag(FLAGS_cases_metrics_interval));
+    return std::shared_ptr<void>(gauges);
   };
   return definition;
 }

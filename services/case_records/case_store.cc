@@ -217,6 +217,8 @@ std::vector<PreparedStatement> CaseStore::Statements() {
   std::string uuid1 = UuidOrNull(1);
   std::vector<PreparedStatement> statements = CreateRequestStatements();
   std::vector<PreparedStatement> own = {
+      {"open_case_counts",
+       "SELECT team, state, count(*) FROM cases WHERE state <> 'CLOSED' GROUP BY team, state"},
       {"find_case", Sql("SELECT", kCaseColumns, absl::StrCat("FROM cases c WHERE id = ", uuid1))},
       {"find_case_for_update",
        Sql("SELECT", kCaseColumns, absl::StrCat("FROM cases c WHERE id = ", uuid1, " FOR UPDATE"))},
@@ -443,6 +445,14 @@ void CaseStore::ReopenCase(pqxx::work& tx, const std::string& id, const std::str
   tx.exec_prepared0("reopen_case", id, referral_date, referral_source);
   tx.exec_prepared0("insert_referral", id, referral_date, referral_source);
   tx.exec_prepared0("insert_state_change", id, "CLOSED", "REFERRAL", by);
+}
+
+std::map<std::pair<std::string, std::string>, long long> CaseStore::OpenCaseCounts(pqxx::work& tx) {
+  std::map<std::pair<std::string, std::string>, long long> counts;
+  for (const auto& row : tx.exec_prepared("open_case_counts")) {
+    counts[{row[0].as<std::string>(), row[1].as<std::string>()}] = row[2].as<long long>();
+  }
+  return counts;
 }
 
 int CaseStore::CountOpenPlans(pqxx::work& tx, const std::string& case_id) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -51,6 +52,8 @@ class CaseStore {
   static void ReopenCase(pqxx::work& tx, const std::string& id, const std::string& referral_date,
                          const std::string& referral_source, const std::string& by);
   static int CountOpenPlans(pqxx::work& tx, const std::string& case_id);
+  // Open cases counted by (team, state).
+  static std::map<std::pair<std::string, std::string>, long long> OpenCaseCounts(pqxx::work& tx);
   static int CountOpenEpisodes(pqxx::work& tx, const std::string& case_id);
   // Cases a practitioner is allocated to or whose team they manage.
   static Listed<v1::Case> ListCasesFor(pqxx::work& tx, const std::string& practitioner,
