@@ -17,7 +17,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 all: build
 
 deps:
-	scripts/install-deps.sh
+	scripts/install-deps.sh --with-helm
 
 build: deps
 	if [[ ! -f "$(BUILD_DIR)/build.ninja" ]]; then \

@@ -93,6 +93,117 @@ TEST(MigrationsTest, ConcurrentStartsApplyEachMigrationOnce) {
             static_cast<long long>(TestMigrations().size()));
 }
 
+// --migrate_on_start=false: the runtime role only checks, read-only, what a migration Job did.
+TEST(VerifyMigrationsTest, NamesPendingMigrationsAndAppliesNothingThenPassesOnceApplied) {
+  TestDatabase db("case_records");
+  ASSERT_TRUE(
+      MigrateForService(db.service_url(), db.owner_url(), "case_records", TestMigrations()).ok());
+  EXPECT_TRUE(VerifyMigrations(db.service_url(), "case_records", TestMigrations()).ok());
+
+  auto next_release = TestMigrations();
+  next_release.push_back({"V002", "gadgets", "CREATE TABLE gadgets (id int)"});
+  next_release.push_back({"V003", "gizmos", "CREATE TABLE gizmos (id int)"});
+  auto status = VerifyMigrations(db.service_url(), "case_records", next_release);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("V002__gadgets"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("V003__gizmos"), std::string::npos) << status.message();
+  EXPECT_EQ(status.message().find("V001__widgets"), std::string::npos)
+      << "an applied migration named as pending: " << status.message();
+  // Checking changed nothing.
+  EXPECT_EQ(Count(db.admin_url(), "SELECT count(*) FROM case_records.schema_migrations"),
+            static_cast<long long>(TestMigrations().size()));
+  EXPECT_EQ(Count(db.admin_url(),
+                  "SELECT count(*) FROM pg_tables WHERE schemaname = 'case_records' AND "
+                  "tablename IN ('gadgets', 'gizmos')"),
+            0);
+
+  // The Job applies V002 only: V003 alone is still pending.
+  auto partly = TestMigrations();
+  partly.push_back(next_release[next_release.size() - 2]);
+  pqxx::connection owner(db.owner_url());
+  ASSERT_TRUE(ApplyMigrations(owner, "case_records", partly, "fs_case_records_app").ok());
+  status = VerifyMigrations(db.service_url(), "case_records", next_release);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_EQ(status.message().find("V002__gadgets"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("V003__gizmos"), std::string::npos) << status.message();
+
+  ASSERT_TRUE(
+      MigrateForService(db.service_url(), db.owner_url(), "case_records", next_release).ok());
+  status = VerifyMigrations(db.service_url(), "case_records", next_release);
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST(VerifyMigrationsTest, RefusesAMigrationEditedAfterItWasApplied) {
+  TestDatabase db("case_records");
+  ASSERT_TRUE(
+      MigrateForService(db.service_url(), db.owner_url(), "case_records", TestMigrations()).ok());
+  auto edited = TestMigrations();
+  edited.back().sql += ";  -- edited";
+  auto status = VerifyMigrations(db.service_url(), "case_records", edited);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("V001__widgets"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("differs"), std::string::npos) << status.message();
+  // The release that was applied still passes.
+  EXPECT_TRUE(VerifyMigrations(db.service_url(), "case_records", TestMigrations()).ok());
+}
+
+// No migration Job ran with this runtime role: it has no grants at all. That is a deployment
+// mistake to fix (FAILED_PRECONDITION), not a database to wait for (UNAVAILABLE).
+TEST(VerifyMigrationsTest, ARuntimeRoleWithoutGrantsIsAFailedPreconditionNotUnavailable) {
+  TestDatabase db("case_records");
+  // Nothing applied; the schema exists but the runtime role may not even look into it.
+  auto status = VerifyMigrations(db.service_url(), "case_records", TestMigrations());
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("may not read schema case_records"), std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("--migrate_only"), std::string::npos) << status.message();
+
+  // Applied by the owner without granting the runtime role anything.
+  pqxx::connection owner(db.owner_url());
+  ASSERT_TRUE(ApplyMigrations(owner, "case_records", TestMigrations()).ok());
+  status = VerifyMigrations(db.service_url(), "case_records", TestMigrations());
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("may not read schema case_records"), std::string::npos)
+      << status.message();
+
+  // The schema is visible but its tables are not readable.
+  {
+    pqxx::work tx(owner);
+    tx.exec("GRANT USAGE ON SCHEMA case_records TO fs_case_records_app");
+    tx.commit();
+  }
+  status = VerifyMigrations(db.service_url(), "case_records", TestMigrations());
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("may not read schema case_records"), std::string::npos)
+      << status.message();
+
+  // Once the grants come, the same check passes.
+  ASSERT_TRUE(GrantRuntimeAccess(owner, "case_records", "fs_case_records_app").ok());
+  status = VerifyMigrations(db.service_url(), "case_records", TestMigrations());
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST(VerifyMigrationsTest, AnEmptySchemaTheRuntimeRoleMayReadIsAFailedPrecondition) {
+  TestDatabase db("case_records");
+  {
+    pqxx::connection owner(db.owner_url());
+    pqxx::work tx(owner);
+    tx.exec("GRANT USAGE ON SCHEMA case_records TO fs_case_records_app");
+    tx.commit();
+  }
+  auto status = VerifyMigrations(db.service_url(), "case_records", TestMigrations());
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("no migrations applied"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("--migrate_only"), std::string::npos) << status.message();
+}
+
+TEST(VerifyMigrationsTest, AnUnreachableDatabaseIsUnavailable) {
+  // Nothing listens on port 1 of loopback.
+  auto status = VerifyMigrations("postgresql://fs_case_records_app@127.0.0.1:1/fs", "case_records",
+                                 TestMigrations());
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+}
+
 class PoolTest : public ::testing::Test {
  protected:
   // Migrated by the owner; the pool runs as the runtime role, as services do.

@@ -28,6 +28,13 @@ absl::TimeZone EnglandZone() {
   return zone;
 }
 
+absl::Status CheckEnglandZone() {
+  absl::TimeZone z;
+  if (absl::LoadTimeZone("Europe/London", &z)) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      "cannot load the Europe/London time zone: install tzdata (or set TZDIR)");
+}
+
 absl::CivilDay TodayInEngland() { return absl::ToCivilDay(absl::Now(), EnglandZone()); }
 
 absl::StatusOr<absl::CivilDay> ParsePastDate(absl::string_view text, absl::string_view field,

@@ -14,6 +14,9 @@ namespace fs {
 absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text, absl::string_view field);
 std::string FormatDate(absl::CivilDay day);
 
+// OK when England's zone (tzdata's Europe/London) loads; services refuse to start otherwise,
+// since EnglandZone() would fall back to UTC and move due dates by an hour in summer.
+absl::Status CheckEnglandZone();
 // Europe/London (clock changes included), loaded once; UTC if the zone data is missing.
 absl::TimeZone EnglandZone();
 

@@ -80,7 +80,8 @@ std::vector<PreparedStatement> EventStatements() {
       {"fs_outbox_depth", absl::StrCat("SELECT count(*) ", kPendingWhere)},
       // Waiting for a retry still counts as late; parked cases are counted apart.
       {"fs_outbox_oldest_age",
-       "SELECT coalesce(extract(epoch FROM now() - min(o.occurred_at)), 0)::double precision "
+       "SELECT greatest(0, coalesce(extract(epoch FROM now() - min(o.occurred_at)), 0))::double "
+       "precision "
        "FROM outbox o LEFT JOIN outbox_progress p ON p.subscriber = $1 AND p.case_key = "
        "o.case_key WHERE o.sequence > coalesce(p.acked_sequence, 0) AND p.rejected_event IS NULL "
        "AND (cardinality($2::text[]) = 0 OR o.type = ANY($2::text[]))"},

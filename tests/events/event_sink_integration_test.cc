@@ -1,10 +1,20 @@
 // fs.events.v1.EventSink over real gRPC and a real PostgreSQL: the inbox's answers to
 // duplicates, gaps, reused sequences, poison events and strangers.
 #include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <pqxx/pqxx>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/db_pool.h"
 #include "common/events.h"
+#include "common/metrics.h"
+#include "common/migrations.h"
 #include "tests/events/event_recorder.h"
 #include "tests/support/test_server.h"
 
@@ -138,6 +148,183 @@ TEST_F(EventSinkTest, OnlyConfiguredProducersMayDeliver) {
   Deliver({Event("cases/a", 1, 0)}, "partner/nhs/RXH", &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Applied(), 0);
+}
+
+// The value of the gauge `name` whose labels include `labels`; nullopt when there is none.
+std::optional<double> GaugeValue(prometheus::Registry& registry, const std::string& name,
+                                 const std::map<std::string, std::string>& labels = {}) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      std::map<std::string, std::string> has;
+      for (const auto& label : metric.label) has[label.name] = label.value;
+      bool match = true;
+      for (const auto& [k, v] : labels) match = match && has.count(k) > 0 && has[k] == v;
+      if (match) return metric.gauge.value;
+    }
+  }
+  return std::nullopt;
+}
+
+// The relay side of delivery into this recorder: a producer's outbox (case_records' schema in a
+// database of its own) relayed by OutboxRelay, whose gauges ops alert on.
+class RelayGaugesTest : public EventSinkTest {
+ protected:
+  RelayGaugesTest()
+      : producer_("case_records"),
+        migrated_(MigrateForService(producer_.service_url(), producer_.owner_url(), "case_records",
+                                    EmbeddedMigrations())),
+        pool_metrics_(registry_),
+        relay_metrics_(registry_),
+        pool_(PoolOptions(), EventStatements(), &pool_metrics_) {}
+
+  ConnectionPool::Options PoolOptions() {
+    ConnectionPool::Options options;
+    options.url = producer_.service_url();
+    options.schema = "case_records";
+    options.size = 3;
+    options.acquire_timeout = absl::Seconds(2);
+    return options;
+  }
+
+  std::unique_ptr<OutboxRelay> Relay(std::shared_ptr<grpc::Channel> channel) {
+    OutboxRelay::Options options;
+    options.producer = "case_records";
+    options.rpc_deadline = absl::Seconds(3);
+    return std::make_unique<OutboxRelay>(
+        pool_, Subscriber{"recorder", "127.0.0.1:0", {}}, std::move(channel), options,
+        &relay_metrics_, [](grpc::ClientContext& context) {
+          context.AddMetadata("x-fs-principal", "spiffe://fs.local/service/case_records");
+        });
+  }
+
+  void Append(const std::string& case_name, int n) {
+    ASSERT_TRUE(pool_
+                    .Transact([&](pqxx::work& tx) {
+                      for (int i = 0; i < n; ++i) {
+                        ev::EventEnvelope envelope;
+                        envelope.mutable_case_state_changed()->set_to_state("ASSESSMENT");
+                        AppendEvent(tx, "case_records", case_name, envelope);
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+
+  // Runs `sql` as the superuser in the producer's database.
+  void Admin(const std::string& sql) {
+    pqxx::connection conn(producer_.admin_url());
+    pqxx::work tx(conn);
+    tx.exec(sql);
+    tx.commit();
+  }
+
+  double OldestAge() {
+    auto value =
+        GaugeValue(registry_, "fs_outbox_oldest_event_age_seconds", {{"subscriber", "recorder"}});
+    EXPECT_TRUE(value.has_value()) << "no fs_outbox_oldest_event_age_seconds{subscriber=recorder}";
+    return value.value_or(-1);
+  }
+
+  TestDatabase producer_;
+  absl::Status migrated_;
+  prometheus::Registry registry_;
+  PoolMetrics pool_metrics_;
+  RelayMetrics relay_metrics_;
+  ConnectionPool pool_;
+};
+
+TEST_F(RelayGaugesTest, PoolGaugeShowsItsConfiguredSize) {
+  ASSERT_TRUE(migrated_.ok()) << migrated_;
+  EXPECT_EQ(GaugeValue(registry_, "fs_db_pool_max_connections"), 3.0);
+  // Another pool on another registry says its own size.
+  prometheus::Registry other;
+  PoolMetrics other_metrics(other);
+  ConnectionPool::Options options = PoolOptions();
+  options.size = 7;
+  ConnectionPool bigger(options, {}, &other_metrics);
+  EXPECT_EQ(GaugeValue(other, "fs_db_pool_max_connections"), 7.0);
+  EXPECT_EQ(GaugeValue(registry_, "fs_db_pool_max_connections"), 3.0);
+}
+
+TEST_F(RelayGaugesTest, OldestEventAgeCountsWhatWaitsForTheSubscriberButNotParkedCases) {
+  ASSERT_TRUE(migrated_.ok()) << migrated_;
+  Append("cases/late", 2);
+  Append("cases/poison", 1);  // the recorder fails on this case: it will be parked
+  Append("cases/fresh", 1);
+  Admin(
+      "UPDATE case_records.outbox SET occurred_at = now() - interval '1 hour' WHERE "
+      "case_key = 'cases/late'");
+  Admin(
+      "UPDATE case_records.outbox SET occurred_at = now() - interval '2 hours' WHERE "
+      "case_key = 'cases/poison'");
+
+  // Nothing listens on port 1: every pass fails and everything still waits.
+  auto unreachable = Relay(grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()));
+  EXPECT_EQ(unreachable->DeliverOnce().status().code(), absl::StatusCode::kUnavailable);
+  auto depth = unreachable->Depth();
+  ASSERT_TRUE(depth.ok()) << depth.status();
+  EXPECT_EQ(*depth, 4);
+  EXPECT_GE(OldestAge(), 2 * 3600.0);
+  EXPECT_LT(OldestAge(), 3 * 3600.0);
+
+  // A case waiting for a retry (its event came too early for the subscriber) is still late,
+  // though it is not pending delivery right now.
+  Admin(
+      "INSERT INTO case_records.outbox_progress (subscriber, case_key, stalled_reason, "
+      "retry_after) VALUES ('recorder', 'cases/poison', 'gap', now() + interval '1 hour')");
+  depth = unreachable->Depth();
+  ASSERT_TRUE(depth.ok()) << depth.status();
+  EXPECT_EQ(*depth, 3);
+  EXPECT_GE(OldestAge(), 2 * 3600.0);
+  Admin(
+      "UPDATE case_records.outbox_progress SET retry_after = NULL WHERE case_key = "
+      "'cases/poison'");
+
+  // The subscriber is back: all but the poison case is delivered and acknowledged.
+  auto relay = Relay(server_.channel());
+  for (int pass = 0; pass < 5; ++pass) {
+    auto sent = relay->DeliverOnce();
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    if (*sent == 0) break;
+  }
+  EXPECT_EQ(Applied(), 3);
+  depth = relay->Depth();
+  ASSERT_TRUE(depth.ok()) << depth.status();
+  EXPECT_EQ(*depth, 0);
+  EXPECT_EQ(GaugeValue(registry_, "fs_outbox_parked_cases", {{"subscriber", "recorder"}}), 1.0);
+  // The two-hour-old poison event is still unacknowledged, but parked: it is not "late".
+  EXPECT_EQ(OldestAge(), 0.0);
+
+  // Once the operator releases the parked case, its event counts again.
+  Admin(
+      "UPDATE case_records.outbox_progress SET rejected_event = NULL WHERE case_key = "
+      "'cases/poison'");
+  ASSERT_TRUE(relay->Depth().ok());
+  EXPECT_GE(OldestAge(), 2 * 3600.0);
+}
+
+TEST_F(RelayGaugesTest, OldestEventAgeReturnsToZeroOnceEverythingIsAcknowledged) {
+  ASSERT_TRUE(migrated_.ok()) << migrated_;
+  auto relay = Relay(server_.channel());
+  ASSERT_TRUE(relay->Depth().ok());
+  EXPECT_EQ(OldestAge(), 0.0) << "nothing written yet";
+  Append("cases/a", 3);
+  Admin("UPDATE case_records.outbox SET occurred_at = now() - interval '10 minutes'");
+  ASSERT_TRUE(relay->Depth().ok());
+  EXPECT_GE(OldestAge(), 600.0);
+  // Delivered by the relay's own loop this time.
+  relay->Start();
+  for (int i = 0; i < 200; ++i) {
+    auto depth = relay->Depth();
+    if (depth.ok() && *depth == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  relay->Stop();
+  ASSERT_EQ(Applied(), 3);
+  ASSERT_TRUE(relay->Depth().ok());
+  EXPECT_EQ(OldestAge(), 0.0);
+  EXPECT_EQ(GaugeValue(registry_, "fs_outbox_depth", {{"subscriber", "recorder"}}), 0.0);
 }
 
 }  // namespace

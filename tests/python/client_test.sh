@@ -10,3 +10,4 @@ scripts/gen-python.sh >/dev/null
 /usr/bin/python3 tests/python/workbook_test.py -v
 /usr/bin/python3 tests/python/supervision_test.py -v
 /usr/bin/python3 tests/python/outcomes_test.py -v
+/usr/bin/python3 tests/python/prometheus_test.py -v

@@ -1,7 +1,8 @@
 """Mutual TLS end to end: identities come from client certificates' URI SANs.
 
 Makes a throwaway CA and certificates with the openssl CLI, starts the real binary with
---tls_cert/--tls_key/--tls_ca and a trusted front end, and checks who may do what.
+--tls_cert/--tls_key/--tls_ca and a trusted front end, and checks who may do what. The same
+server has a plaintext --health_port for Kubernetes probes, which must serve health alone.
 """
 import os
 import subprocess
@@ -14,9 +15,13 @@ BUILD = os.path.join(REPO, os.environ.get("FS_BUILD_DIR", "build"))
 sys.path.insert(0, os.path.join(BUILD, "py"))
 
 import grpc  # noqa: E402
-from fs_support import free_port  # noqa: E402
+from fs_support import eventually, free_ports  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
+from fsgrpc.health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
+
+SERVER = os.path.join(BUILD, "services", "case_records", "case_records_server")
+SERVING = health_pb2.HealthCheckResponse.SERVING
 
 
 def openssl(*args, cwd):
@@ -56,18 +61,23 @@ class MutualTlsTest(unittest.TestCase):
         make_cert(d, "other", "URI:spiffe://fs.local/service/other")
         make_cert(d, "practitioner", "URI:spiffe://fs.local/practitioner/sw-direct")
         make_cert(d, "foreign", "URI:spiffe://elsewhere.example/partner/nhs/RXH")
-        cls.port = free_port()
-        admin = os.environ["FS_TEST_DB_URL"]
+        cls.port, cls.health_port = free_ports(2)
         cls.log = open(os.path.join(BUILD, "tls_test_server.log"), "w")
         cls.server = subprocess.Popen(
-            [os.path.join(BUILD, "services", "case_records", "case_records_server"),
-             "--db_url=" + admin.replace("postgres@", "fs_case_records_app@", 1),
-             "--migration_db_url=" + admin.replace("postgres@", "fs_case_records@", 1),
-             f"--grpc_port={cls.port}", "--metrics_port=0",
-             f"--tls_cert={d}/server.crt", f"--tls_key={d}/server.key",
-             f"--tls_ca={d}/ca.crt", "--trusted_frontends=portal"],
+            cls.server_args(f"--grpc_port={cls.port}", "--metrics_port=0",
+                            f"--health_port={cls.health_port}", "--health_check_interval=200ms"),
             stdout=cls.log, stderr=subprocess.STDOUT)
         cls.channels = []
+
+    @classmethod
+    def server_args(cls, *extra):
+        d = cls.tmp.name
+        admin = os.environ["FS_TEST_DB_URL"]
+        return [SERVER,
+                "--db_url=" + admin.replace("postgres@", "fs_case_records_app@", 1),
+                "--migration_db_url=" + admin.replace("postgres@", "fs_case_records@", 1),
+                f"--tls_cert={d}/server.crt", f"--tls_key={d}/server.key",
+                f"--tls_ca={d}/ca.crt", "--trusted_frontends=portal", *extra]
 
     @classmethod
     def tearDownClass(cls):
@@ -88,6 +98,19 @@ class MutualTlsTest(unittest.TestCase):
         self.channels.append(channel)
         grpc.channel_ready_future(channel).result(timeout=30) if client else None
         return channel
+
+    def plaintext(self, port):
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.channels.append(channel)
+        return channel
+
+    def health_status(self, channel, service=""):
+        """The health answer for `service`, or the RPC's error code."""
+        try:
+            return health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=service), timeout=5).status
+        except grpc.RpcError as e:
+            return e.code()
 
     def code(self, call):
         with self.assertRaises(grpc.RpcError) as error:
@@ -148,6 +171,62 @@ class MutualTlsTest(unittest.TestCase):
         self.assertEqual(self.code(lambda: nhs.LookupChildProtectionStatus(
             pb.LookupChildProtectionStatusRequest(nhs_number="9434765919"), timeout=10)),
             grpc.StatusCode.UNAVAILABLE)
+
+    def test_health_port_answers_probes_in_plaintext(self):
+        health = self.plaintext(self.health_port)
+        # The database is up: once the first probe is done, all say SERVING.
+        named = "fs.cases.v1.CaseRecordsService"
+        self.assertTrue(eventually(lambda: self.health_status(health, named) == SERVING),
+                        f"{named} on the health port: {self.health_status(health, named)}")
+        self.assertEqual(self.health_status(health, ""), SERVING)
+        self.assertEqual(self.health_status(health, "fs.cases.v1.ChildProtectionInformationService"),
+                         SERVING)
+        # "liveness" (Kubernetes liveness probes) says whether the process answers at all.
+        self.assertEqual(self.health_status(health, "liveness"), SERVING)
+        # It mirrors the main server's services, not any name at all.
+        self.assertEqual(self.health_status(health, "fs.nowhere.v1.Nothing"),
+                         grpc.StatusCode.NOT_FOUND)
+
+    def test_health_port_serves_no_api(self):
+        channel = self.plaintext(self.health_port)
+        self.assertTrue(eventually(lambda: self.health_status(channel) == SERVING))
+        cases = rpc.CaseRecordsServiceStub(channel)
+        self.assertEqual(self.code(lambda: cases.ListCases(pb.ListCasesRequest(), timeout=10)),
+                         grpc.StatusCode.UNIMPLEMENTED)
+        # Claiming an identity in metadata over plaintext gets no further.
+        md = [("x-fs-principal", "spiffe://fs.local/practitioner/sw-tls"),
+              ("x-fs-role", "team_manager"), ("x-fs-team", "tls-team")]
+        self.assertEqual(self.code(lambda: cases.CreateCase(pb.CreateCaseRequest(case=pb.Case(
+            referral_date="2026-10-05", referral_source="6", team="tls-team",
+            lead_social_worker="sw-tls")), metadata=md, timeout=10)),
+            grpc.StatusCode.UNIMPLEMENTED)
+        nhs = rpc.ChildProtectionInformationServiceStub(channel)
+        self.assertEqual(self.code(lambda: nhs.LookupChildProtectionStatus(
+            pb.LookupChildProtectionStatusRequest(nhs_number="9434765919"), timeout=10)),
+            grpc.StatusCode.UNIMPLEMENTED)
+
+    def test_main_port_still_refuses_plaintext(self):
+        # The server is up (the health port says so) ...
+        self.assertTrue(eventually(
+            lambda: self.health_status(self.plaintext(self.health_port)) == SERVING))
+        # ... but its own port speaks only TLS, health included.
+        main = self.plaintext(self.port)
+        self.assertEqual(self.health_status(main), grpc.StatusCode.UNAVAILABLE)
+        cases = rpc.CaseRecordsServiceStub(main)
+        self.assertEqual(self.code(lambda: cases.ListCases(pb.ListCasesRequest(), timeout=5)),
+                         grpc.StatusCode.UNAVAILABLE)
+
+    def test_bad_health_port_is_refused_with_exit_code_2(self):
+        grpc_port, metrics_port = free_ports(2)
+        for bad, why in [(grpc_port, "the gRPC port"), (metrics_port, "the metrics port"),
+                         (70000, "out of range"), (-1, "negative")]:
+            with self.subTest(why=why):
+                result = subprocess.run(
+                    self.server_args(f"--grpc_port={grpc_port}",
+                                     f"--metrics_port={metrics_port}", f"--health_port={bad}"),
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertIn("--health_port", result.stderr)
 
 
 if __name__ == "__main__":
