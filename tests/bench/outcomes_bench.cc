@@ -9,6 +9,7 @@
 //   FS_TEST_DB_URL=postgresql://postgres@127.0.0.1:54379/fs outcomes_bench [--events=N]
 //       [--seed=N] [--months=120] [--last_month=YYYY-MM] [--teams=20] [--client_threads=2]
 //       [--batch_size=200] [--repetitions=3] [--partner_reports=true] [--report_delay=true]
+//       [--explain_mismatches]
 //
 // The same seed, --events, --months and --last_month give the same events (--last_month
 // defaults to the month before the current one).
@@ -70,6 +71,10 @@ ABSL_FLAG(bool, partner_reports, true, "Send police and NHS reports during the r
 ABSL_FLAG(bool, report_delay, true,
           "Partners report as they do: police the next morning (Operation Encompass), NHS 1-3 "
           "days after; false: at the moment it happened");
+ABSL_FLAG(bool, explain_mismatches, false,
+          "After the checks, list on stderr every partner report that the generator and the "
+          "service count differently (council or the checked team), with what the service "
+          "stored for it");
 
 namespace fs::outcomes::bench {
 namespace {
@@ -332,6 +337,9 @@ struct Truth {
     int end;  // kNoDay while running
   };
   std::vector<std::vector<Period>> periods;  // per case
+  // Per case: when each period's CaseOpened / CaseReopened reached outcomes (its referral date
+  // is up to 2 days earlier), and its CaseClosed (kNever while open).
+  std::vector<std::vector<int64_t>> recorded, closed;
   // Per case: the team from each day on (London dates of CaseOpened and CaseTeamChanged).
   std::vector<std::vector<std::pair<int, int>>> teams;
   std::vector<Spell> plans, episodes;
@@ -342,15 +350,33 @@ struct Truth {
   };
   std::vector<Held> gcs;
   std::map<std::pair<uint32_t, int>, std::vector<int>> module_days;  // (case, module) -> days
-  std::vector<std::pair<uint32_t, int>> incidents;                   // matched: (case, day)
+  // A report matched to a case: the case, the day it happened, the report (index in `reports`).
+  // A police report may match several cases (a namesake of another case named without an NHS
+  // number); an incident counts once however many cases it names.
+  struct Matched {
+    uint32_t case_index;
+    int day;
+    uint32_t report;
+  };
+  std::vector<Matched> incidents;                       // matched police reports
   std::vector<std::pair<uint32_t, int>> all_incidents;  // matched or not, of known families
-  std::vector<std::pair<uint32_t, int>> admissions;     // matched adults: (case, day)
+  std::vector<Matched> admissions;                      // matched adults
   int64_t police = 0, police_matched = 0, ghosts = 0, nhs = 0, nhs_matched = 0;
+  // Police reports matched to a namesake of another case (incidents of known families), and of
+  // those, the ones only the namesake matched.
+  int64_t police_namesakes = 0, police_namesake_only = 0;
+  // Reports about a day of a period whose CaseOpened / CaseReopened (recorded up to 2 days after
+  // the referral date) had not reached outcomes when the report did: not matched, not counted.
+  int64_t police_unrecorded = 0, nhs_unrecorded = 0;
   // Happened on a day the case was open (its closure day included), reported after it closed.
   // Reported once the case had closed, about a day it was open: counted, and the incidents go
   // to the front door too (no lead to alert).
   int64_t police_late = 0, nhs_late = 0;
   int64_t police_front_door = 0;
+  // Every partner report sent, and whether the generator counts it as matched (for
+  // --explain_mismatches).
+  std::vector<Ev> reports;
+  std::vector<bool> report_matched;
 };
 
 // Open on `day` by the dates, the closure day included (as the definitions count police
@@ -379,6 +405,7 @@ class Generator {
 
   void Run(int64_t target) {
     while (events_ < target) GenerateCase(static_cast<uint32_t>(cases_.size()));
+    ModelNamesakes();
     for (auto& stream : streams_) {
       std::sort(stream.begin(), stream.end(), [](const Ev& a, const Ev& b) {
         if (a.micros != b.micros) return a.micros < b.micros;
@@ -1124,27 +1151,39 @@ class Generator {
     });
     std::array<uint32_t, 3> next{1, 1, 1}, previous{0, 0, 0};
     bool open = false;
+    // The periods outcomes has been told of so far: a report is matched by what outcomes knows
+    // when it arrives. A period's referral date is up to 2 days before its CaseOpened or
+    // CaseReopened is recorded, so a report about those days that arrives in between finds the
+    // case closed (or unknown) and goes to the front door, unmatched, although the period's dates
+    // later say the case was open that day. Matching never looks back when a case reopens: the
+    // front door links such a report (not modelled here).
+    std::vector<Truth::Period> known;
+    std::vector<int64_t>& recorded = truth_.recorded.emplace_back();
+    std::vector<int64_t>& closed_at = truth_.closed.emplace_back();
     std::vector<Ev> kept;
     kept.reserve(evs.size());
     for (Ev& e : evs) {
       Producer p = ProducerOf(e.kind);
       if (p == kPartner) {
         int day = e.day1;
-        bool open_that_day = OpenIncluding(periods, day);
+        bool open_that_day = OpenIncluding(known, day);
         if (e.kind == kPoliceReport) {
           if (e.flag) {
             ++truth_.ghosts;
           } else {
             if (NamedChildren(e).empty()) continue;  // police reports name a child
             truth_.all_incidents.emplace_back(index, day);
-            // Matched when the case is open on receipt or was open on the day it happened.
+            // Matched when the case is open on receipt or was open on the day it happened (by
+            // the periods outcomes knew of on receipt).
             if (open || open_that_day) {
               ++truth_.police_matched;
-              truth_.incidents.emplace_back(index, day);
+              truth_.incidents.push_back(
+                  {index, day, static_cast<uint32_t>(truth_.reports.size())});
             }
             if (!open) {
               ++truth_.police_front_door;
               if (open_that_day) ++truth_.police_late;
+              if (!open_that_day && OpenIncluding(periods, day)) ++truth_.police_unrecorded;
             }
           }
           ++truth_.police;
@@ -1154,17 +1193,34 @@ class Generator {
           if (person.nhs_recorded && person.added <= e.micros) {
             if (open || open_that_day) {
               ++truth_.nhs_matched;
-              truth_.admissions.emplace_back(index, day);
+              truth_.admissions.push_back(
+                  {index, day, static_cast<uint32_t>(truth_.reports.size())});
               if (!open) ++truth_.nhs_late;
+            } else if (OpenIncluding(periods, day)) {
+              ++truth_.nhs_unrecorded;
             }
           }
         }
         ++by_kind_[e.kind];
         kept.push_back(e);
+        truth_.reports.push_back(e);
+        bool identifiable = e.kind == kPoliceReport ? e.flag == 0
+                                                    : stored.people[e.person].nhs_recorded &&
+                                                          stored.people[e.person].added <= e.micros;
+        truth_.report_matched.push_back(identifiable && (open || open_that_day));
         continue;
       }
-      if (e.kind == kCaseOpened || e.kind == kCaseReopened) open = true;
-      if (e.kind == kCaseClosed) open = false;
+      if (e.kind == kCaseOpened || e.kind == kCaseReopened) {
+        open = true;
+        known.push_back({e.day1, kNoDay});
+        recorded.push_back(e.micros);
+        closed_at.push_back(kNever);
+      }
+      if (e.kind == kCaseClosed) {
+        open = false;
+        known.back().end = e.day1;
+        closed_at.back() = e.micros;
+      }
       if (p == kCaseRecords && (e.kind == kCaseClosed || e.kind == kPlanStarted)) {
         ++next[p];
         ++hidden_;
@@ -1180,8 +1236,111 @@ class Generator {
       ++events_;
       kept.push_back(e);
     }
-    auto& stream = streams_[index % streams_.size()];
-    stream.insert(stream.end(), kept.begin(), kept.end());
+    case_events_.push_back(std::move(kept));
+  }
+
+  // Police reports that may name a person of another case: a child or adult named without an NHS
+  // number the service can go by, whose name and birth date (either way round, day and month
+  // swapped) are those of someone of another case, recorded without an NHS number or with the
+  // one the report gives. The service matches them too ("never a namesake recorded with another
+  // NHS number", docs/outcomes-decisions.md) when that case is open when the report arrives, or
+  // was open on the day by the periods it knows: the incident counts for that case as well
+  // (its repeat DA, its team's incidents). To make what the service knows then deterministic,
+  // such families are delivered by the same client thread, and the report is sent only once
+  // every earlier event of that thread is delivered (Ev::extra = 1 on the report).
+  void ModelNamesakes() {
+    std::unordered_map<std::string, std::vector<std::pair<uint32_t, int>>> by_key;
+    for (uint32_t c = 0; c < cases_.size(); ++c) {
+      for (size_t p = 0; p < cases_[c].people.size(); ++p) {
+        const Person& person = cases_[c].people[p];
+        if (person.birth == kNoDay) continue;  // no key published
+        by_key[NameMatchKey(kSecret, kGiven[person.given], kFamily[person.family],
+                            DayOf(person.birth))]
+            .emplace_back(c, static_cast<int>(p));
+      }
+    }
+    // Families delivered together: a union-find over cases.
+    group_.resize(cases_.size());
+    for (uint32_t c = 0; c < cases_.size(); ++c) group_[c] = c;
+    auto root = [&](uint32_t c) {
+      while (group_[c] != c) c = group_[c] = group_[group_[c]];
+      return c;
+    };
+    // Whether an event of case `c` at `micros` is delivered before report `r` (stream order:
+    // time, then case).
+    auto before = [](int64_t micros, uint32_t c, const Ev& r) {
+      return micros < r.micros || (micros == r.micros && c < r.case_index);
+    };
+    std::map<std::pair<uint32_t, uint16_t>, uint32_t> report_of;  // (case, item) -> report
+    for (uint32_t i = 0; i < truth_.reports.size(); ++i) {
+      report_of[{truth_.reports[i].case_index, truth_.reports[i].item}] = i;
+    }
+    for (uint32_t c = 0; c < cases_.size(); ++c) {
+      for (Ev& e : case_events_[c]) {
+        if (e.kind != kPoliceReport || e.flag) continue;
+        uint32_t i = report_of.at({c, e.item});
+        const Ev& r = truth_.reports[i];
+        auto request = Police(r);
+        std::set<uint32_t> matched;  // other cases the service matches
+        bool candidates = false;
+        auto look = [&](const std::string& nhs, const std::string& given, const std::string& family,
+                        const std::string& born) {
+          // By NHS number the service finds the person themself (no two people share one),
+          // when their case can be matched; then it does not look by name.
+          if (!nhs.empty() && truth_.report_matched[i]) {
+            for (const Person& own : cases_[c].people) {
+              if (own.nhs_recorded && absl::StrFormat("%010d", own.nhs) == nhs) return;
+            }
+          }
+          if (born.empty()) return;
+          auto day = ParseDate(born, "birth_date");
+          if (!day.ok()) return;
+          for (const auto& key : NameMatchCandidates(kSecret, given, family, *day)) {
+            auto it = by_key.find(key);
+            if (it == by_key.end()) continue;
+            for (auto [other, p] : it->second) {
+              if (other == c) continue;
+              const Person& q = cases_[other].people[static_cast<size_t>(p)];
+              if (!nhs.empty() && q.nhs_recorded && absl::StrFormat("%010d", q.nhs) != nhs) {
+                continue;  // recorded with another NHS number: someone else
+              }
+              candidates = true;
+              group_[root(other)] = root(c);
+              if (!before(q.added, other, r) || !before(q.birth_known, other, r)) continue;
+              // Open when the report arrives, or open on the day by a period known then.
+              const auto& periods = truth_.periods[other];
+              for (size_t k = 0; k < periods.size(); ++k) {
+                if (!before(truth_.recorded[other][k], other, r)) break;
+                bool closed =
+                    truth_.closed[other][k] != kNever && before(truth_.closed[other][k], other, r);
+                bool covers = periods[k].start <= r.day1 &&
+                              (periods[k].end == kNoDay || r.day1 <= periods[k].end);
+                if (!closed || covers) matched.insert(other);
+              }
+            }
+          }
+        };
+        for (const auto& child : request.children()) {
+          look(child.nhs_number(), child.given_name(), child.family_name(), child.birth_date());
+        }
+        for (const auto& adult : request.adults()) {
+          look(adult.nhs_number(), adult.given_name(), adult.family_name(), adult.birth_date());
+        }
+        if (candidates) e.extra = 1;
+        if (matched.empty()) continue;
+        ++truth_.police_namesakes;
+        if (!truth_.report_matched[i]) {
+          ++truth_.police_namesake_only;
+          ++truth_.police_matched;
+        }
+        for (uint32_t other : matched) truth_.incidents.push_back({other, r.day1, i});
+      }
+    }
+    for (uint32_t c = 0; c < cases_.size(); ++c) {
+      auto& stream = streams_[root(c) % streams_.size()];
+      stream.insert(stream.end(), case_events_[c].begin(), case_events_[c].end());
+      std::vector<Ev>().swap(case_events_[c]);
+    }
   }
 
   uint64_t seed_;
@@ -1191,6 +1350,8 @@ class Generator {
   std::vector<double> team_weights_;
   std::vector<Case> cases_;
   std::vector<std::vector<Ev>> streams_;
+  std::vector<std::vector<Ev>> case_events_;  // per case, until ModelNamesakes deals them out
+  std::vector<uint32_t> group_;               // union-find of namesake families
   Truth truth_;
   int64_t events_ = 0, people_ = 0, hidden_ = 0;
   uint64_t nhs_counter_ = 0;
@@ -1234,7 +1395,10 @@ class Replayer {
       if (p == kPartner) {
         // The report must meet the case as it is at that moment: its earlier case_records events
         // delivered (a relay a few seconds behind would have).
-        if (pending_cases.count(e.case_index) > 0) {
+        // A report that may name someone of another case (a namesake, same thread) meets that
+        // case as it is at that moment too.
+        if (pending_cases.count(e.case_index) > 0 ||
+            (e.kind == kPoliceReport && e.extra == 1 && !pending_cases.empty())) {
           ++result_.early_flushes;
           Send(kCaseRecords, pending[kCaseRecords]);
           pending_cases.clear();
@@ -1453,13 +1617,15 @@ Expected ExpectedFigures(const Truth& t, const std::vector<Case>& cases, int tea
     }
   }
   std::unordered_map<uint32_t, std::vector<int>> incidents_of;
-  for (const auto& [c, day] : t.incidents) {
+  std::set<uint32_t> counted_reports;  // an incident once however many cases it names
+  for (const auto& [c, day, report] : t.incidents) {
     incidents_of[c].push_back(day);
-    if (OpenIncluding(t.periods[c], day) && counted(c, day)) {
+    if (OpenIncluding(t.periods[c], day) && counted(c, day) &&
+        counted_reports.insert(report).second) {
       add(ov1::INDICATOR_DA_INCIDENTS_ON_OPEN_CASES, day, 1);
     }
   }
-  for (const auto& [c, day] : t.admissions) {
+  for (const auto& [c, day, report] : t.admissions) {
     if (OpenIncluding(t.periods[c], day) && counted(c, day)) {
       add(ov1::INDICATOR_ADULT_EMERGENCY_ADMISSIONS, day, 1);
     }
@@ -1545,6 +1711,224 @@ Agreement Compare(const ov1::Series& series, const std::vector<Cell>& cells, int
   a.service = total(service_total, service_den);
   a.expected = total(expected_total, expected_den);
   return a;
+}
+
+// ---- --explain_mismatches: partner reports counted differently, one by one ----
+
+// For DA_INCIDENTS_ON_OPEN_CASES and ADULT_EMERGENCY_ADMISSIONS (the council's and `team`'s):
+// every report the generator counts and the service does not, or the other way round, with the
+// generator's view of the case and what the service stored for the report (its matches, each
+// matched case's periods and team). Written to `err`; nothing here changes the figures.
+void ExplainPartnerMismatches(const Generator& generator, const Truth& truth,
+                              const std::string& admin_url, int team, std::ostream& err) {
+  std::unordered_map<std::string, std::pair<uint32_t, int>> person_of;
+  auto last_segment = [](const std::string& name) { return name.substr(name.rfind('/') + 1); };
+  for (uint32_t c = 0; c < generator.case_data().size(); ++c) {
+    for (size_t p = 0; p < generator.case_data()[c].people.size(); ++p) {
+      person_of[last_segment(generator.PersonName(c, static_cast<int>(p)))] = {c,
+                                                                               static_cast<int>(p)};
+    }
+  }
+  auto team_on = [&](uint32_t c, int day) {
+    const auto& history = truth.teams[c];
+    int on = history.front().second;
+    for (const auto& [since, which] : history) {
+      if (since <= day) on = which;
+    }
+    return on;
+  };
+  auto when = [](int64_t micros) {
+    return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixMicros(micros), EnglandZone());
+  };
+  auto periods_text = [&](uint32_t c) {
+    std::string text;
+    for (size_t i = 0; i < truth.periods[c].size(); ++i) {
+      const auto& p = truth.periods[c][i];
+      absl::StrAppend(&text, text.empty() ? "" : ", ", Iso(p.start), "..",
+                      p.end == kNoDay ? "" : Iso(p.end), " (recorded ", when(truth.recorded[c][i]),
+                      ")");
+    }
+    return text;
+  };
+
+  // What the generator counts: reference -> the report.
+  struct Expectation {
+    const Ev* report = nullptr;
+    bool council = false, team = false;
+  };
+  std::map<std::string, Expectation> expected;
+  std::map<std::string, const Ev*> sent;
+  auto reference_of = [](const Ev& e) {
+    return e.kind == kPoliceReport
+               ? absl::StrCat(e.flag ? "G" : "DA", "/", e.case_index, "/", e.item)
+               : absl::StrCat("EP", e.case_index, "-", e.item);
+  };
+  for (const Ev& e : truth.reports) sent[reference_of(e)] = &e;
+  for (const auto* matched : {&truth.incidents, &truth.admissions}) {
+    for (const auto& [c, day, report] : *matched) {
+      if (!OpenIncluding(truth.periods[c], day)) continue;
+      const Ev& e = truth.reports[report];
+      Expectation& x = expected[reference_of(e)];
+      x.report = &e;
+      x.council = true;
+      x.team = x.team || team_on(c, day) == team;
+    }
+  }
+
+  // What the service stored: reference -> its matches.
+  struct Stored {
+    std::string case_id, person_id, kind, matched_by, day, team;
+    bool open_that_day;
+  };
+  struct Report {
+    std::string receive_time;
+    bool front_door = false;
+    std::vector<Stored> matches;
+  };
+  std::map<std::string, Report> service;
+  pqxx::connection conn(admin_url);
+  pqxx::nontransaction tx(conn);
+  // The case's team on a day: the team from the latest change on or before it, else the first.
+  const std::string team_sql =
+      "coalesce((SELECT t.team FROM outcomes.case_teams t WHERE t.case_id = m.case_id AND "
+      "(t.from_time AT TIME ZONE 'Europe/London')::date <= $DAY ORDER BY t.from_time DESC LIMIT "
+      "1), (SELECT t.team FROM outcomes.case_teams t WHERE t.case_id = m.case_id ORDER BY "
+      "t.from_time LIMIT 1), '')";
+  const std::string open_sql =
+      "coalesce((SELECT bool_or(cp.referral_date <= $DAY AND (cp.closure_date IS NULL OR $DAY <= "
+      "cp.closure_date)) FROM outcomes.case_periods cp WHERE cp.case_id = m.case_id), false)";
+  auto with_day = [](std::string sql, const std::string& day) {
+    for (size_t at; (at = sql.find("$DAY")) != std::string::npos;) sql.replace(at, 4, day);
+    return sql;
+  };
+  for (const std::string& sql :
+       {absl::StrCat("SELECT i.police_reference, to_char(i.receive_time AT TIME ZONE "
+                     "'Europe/London', 'YYYY-MM-DD HH24:MI'), EXISTS (SELECT 1 FROM "
+                     "outcomes.front_door_items f WHERE f.incident_id = i.incident_id), "
+                     "m.case_id, m.person_id, p.kind, m.matched_by, to_char(m.incident_day, "
+                     "'YYYY-MM-DD'), ",
+                     with_day(open_sql, "m.incident_day"), ", ",
+                     with_day(team_sql, "m.incident_day"),
+                     " FROM outcomes.incidents i LEFT JOIN outcomes.incident_matches m USING "
+                     "(incident_id) LEFT JOIN outcomes.people p ON p.person_id = m.person_id"),
+        absl::StrCat("SELECT a.episode_reference, to_char(a.receive_time AT TIME ZONE "
+                     "'Europe/London', 'YYYY-MM-DD HH24:MI'), false, m.case_id, m.person_id, "
+                     "p.kind, 'NHS_NUMBER', to_char(m.admission_date, 'YYYY-MM-DD'), ",
+                     with_day(open_sql, "m.admission_date"), ", ",
+                     with_day(team_sql, "m.admission_date"),
+                     " FROM outcomes.admissions a LEFT JOIN outcomes.admission_matches m USING "
+                     "(admission_id) LEFT JOIN outcomes.people p ON p.person_id = m.person_id")}) {
+    for (const auto& row : tx.exec(sql)) {
+      Report& report = service[row[0].as<std::string>()];
+      report.receive_time = row[1].as<std::string>();
+      report.front_door = row[2].as<bool>();
+      if (row[3].is_null()) continue;
+      report.matches.push_back({row[3].as<std::string>(), row[4].as<std::string>(),
+                                row[5].is_null() ? "?" : row[5].as<std::string>(),
+                                row[6].as<std::string>(), row[7].as<std::string>(),
+                                row[9].as<std::string>(), row[8].as<bool>()});
+    }
+  }
+  // The service counts a report for the council when a match's case was open on the day (an
+  // admission: an adult's), for the team when such a case was the team's that day.
+  auto service_counts = [&](const std::string& reference, bool police, bool for_team) {
+    auto it = service.find(reference);
+    if (it == service.end()) return false;
+    for (const auto& m : it->second.matches) {
+      if (!m.open_that_day || (!police && m.kind != "ADULT")) continue;
+      if (!for_team || m.team == Generator::TeamName(team)) return true;
+    }
+    return false;
+  };
+
+  auto describe = [&](const std::string& reference) {
+    const Ev& e = *sent.at(reference);
+    uint32_t c = e.case_index;
+    const Case& the_case = generator.case_data()[c];
+    err << absl::StrFormat(
+        "  %s (%s), happened %s, sent %s; its case %u (%s), periods %s, team on the day %s\n",
+        reference, e.kind == kPoliceReport ? "police" : "NHS", Iso(e.day1), when(e.micros), c,
+        generator.CaseId(c), periods_text(c), Generator::TeamName(team_on(c, e.day1)));
+    if (e.kind == kPoliceReport) {
+      auto r = generator.Police(e);
+      auto name = [&](const std::string& given, const std::string& family, const std::string& born,
+                      const std::string& nhs) {
+        return absl::StrFormat("%s %s born %s NHS %s", given, family, born.empty() ? "-" : born,
+                               nhs.empty() ? "-" : nhs);
+      };
+      for (const auto& child : r.children()) {
+        err << "    names child "
+            << name(child.given_name(), child.family_name(), child.birth_date(), child.nhs_number())
+            << "\n";
+      }
+      for (const auto& adult : r.adults()) {
+        err << "    names adult "
+            << name(adult.given_name(), adult.family_name(), adult.birth_date(), adult.nhs_number())
+            << "\n";
+      }
+    } else {
+      const Person& p = the_case.people[e.person];
+      err << absl::StrFormat("    names person %d (NHS %010d, recorded: %s, added %s)\n", e.person,
+                             p.nhs, p.nhs_recorded ? "yes" : "no", when(p.added));
+    }
+    auto it = service.find(reference);
+    if (it == service.end()) {
+      err << "    the service has no such report\n";
+      return;
+    }
+    err << absl::StrFormat("    received %s; front door: %s; %d match(es)\n",
+                           it->second.receive_time, it->second.front_door ? "yes" : "no",
+                           it->second.matches.size());
+    for (const auto& m : it->second.matches) {
+      auto person = person_of.find(m.person_id);
+      std::string who = "an unknown person";
+      if (person != person_of.end()) {
+        auto [pc, pp] = person->second;
+        const Person& p = generator.case_data()[pc].people[static_cast<size_t>(pp)];
+        who = absl::StrFormat(
+            "case %u person %d (%s %s %s born %s, NHS %s, added %s%s), case periods %s", pc, pp,
+            p.child ? "child" : "adult", kGiven[p.given], kFamily[p.family],
+            p.birth == kNoDay ? "-" : Iso(p.birth),
+            p.nhs_recorded ? absl::StrFormat("%010d", p.nhs) : "not recorded", when(p.added),
+            p.child && p.birth_known != p.added
+                ? absl::StrCat(", birth known ", when(p.birth_known))
+                : "",
+            periods_text(pc));
+      }
+      err << absl::StrFormat(
+          "    matched %s by %s on %s: case open that day (service's periods): %s, team %s\n", who,
+          m.matched_by, m.day, m.open_that_day ? "yes" : "no", m.team);
+    }
+  };
+
+  for (bool for_team : {false, true}) {
+    std::set<std::string> references;
+    for (const auto& [reference, x] : expected) {
+      if (for_team ? x.team : x.council) references.insert(reference);
+    }
+    for (const auto& [reference, report] : service) {
+      bool police = reference.rfind("EP", 0) != 0;
+      if (service_counts(reference, police, for_team)) references.insert(reference);
+    }
+    std::string scope = for_team ? Generator::TeamName(team) : "the council";
+    int differences = 0;
+    for (const auto& reference : references) {
+      bool police = reference.rfind("EP", 0) != 0;
+      auto x = expected.find(reference);
+      bool generator_counts = x != expected.end() && (for_team ? x->second.team : true);
+      bool service_counted = service_counts(reference, police, for_team);
+      if (generator_counts == service_counted) continue;
+      ++differences;
+      const Ev& e = *sent.at(reference);
+      err << absl::StrFormat("%s %s, %s: counted by the %s only\n", scope,
+                             police ? "DA_INCIDENTS_ON_OPEN_CASES" : "ADULT_EMERGENCY_ADMISSIONS",
+                             FormatMonth(absl::CivilMonth(DayOf(e.day1))),
+                             generator_counts ? "generator" : "service");
+      describe(reference);
+    }
+    err << absl::StrFormat("outcomes_bench: %d partner report(s) counted differently for %s\n",
+                           differences, scope);
+  }
 }
 
 // ---- Main ----
@@ -1876,12 +2260,26 @@ int Main() {
           ? "Police report the next morning at 07:00-09:00 (Operation Encompass), NHS trusts "
             "1-3 days after at 06:00-07:00."
           : "Each report is sent at the moment it happened (--report_delay=false).");
+  out << absl::StrFormat(
+      "The generator matches a report as the service can when it arrives. By the case's periods "
+      "recorded by then: a CaseOpened or CaseReopened is recorded up to 2 days after its "
+      "referral date, and %s police and %s NHS reports about such a day of a reopened case "
+      "arrived before the reopening did; they find no open case and are not counted (the police "
+      "ones wait for the front door, which links them). And namesakes: %s police report(s) named, "
+      "without an NHS number to tell them apart, someone of another case with the same names and "
+      "birth date (either way round, day and month swapped) and no other NHS number recorded; "
+      "the service matches that person too, and the incident counts for that case as well (%s "
+      "only for it). Such families are delivered by one client thread, and their reports after "
+      "every earlier event of it, so what the service knows then is what the generator "
+      "assumes.\n\n",
+      Thousands(truth.police_unrecorded), Thousands(truth.nhs_unrecorded),
+      Thousands(truth.police_namesakes), Thousands(truth.police_namesake_only));
   {
     // What arrives after the case closed is lost to the figures, whatever day it happened.
     int64_t periods = 0, with_incident = 0, counted = 0;
     std::unordered_map<uint32_t, std::vector<int>> all_of, matched_of;
     for (const auto& [c, day] : truth.all_incidents) all_of[c].push_back(day);
-    for (const auto& [c, day] : truth.incidents) matched_of[c].push_back(day);
+    for (const auto& [c, day, report] : truth.incidents) matched_of[c].push_back(day);
     int followed_until = DayNumber(today) - 1;
     for (uint32_t c = 0; c < truth.periods.size(); ++c) {
       for (const auto& p : truth.periods[c]) {
@@ -1973,6 +2371,9 @@ int Main() {
     out << absl::StrFormat(
         "\n%s\n", mismatched == 0 ? "Every month of every indicator as expected."
                                   : absl::StrCat(mismatched, " indicator(s) differ: see above."));
+  }
+  if (absl::GetFlag(FLAGS_explain_mismatches)) {
+    ExplainPartnerMismatches(generator, truth, server.database().admin_url(), 0, std::cerr);
   }
   if (!all.problems.empty()) {
     out << "\nProblems seen (first ones):\n\n";
