@@ -1,6 +1,7 @@
 #include "common/periodic.h"
 
 #include <chrono>
+#include <iostream>
 
 namespace fs {
 
@@ -22,6 +23,17 @@ Periodic::~Periodic() {
   }
   cv_.notify_all();
   thread_.join();
+}
+
+std::unique_ptr<Periodic> RefreshPeriodically(std::function<absl::Status()> refresh,
+                                              absl::Duration interval, std::string what) {
+  return std::make_unique<Periodic>(
+      [refresh = std::move(refresh), what = std::move(what)] {
+        if (absl::Status status = refresh(); !status.ok()) {
+          std::cerr << what << " not refreshed: " << status << "\n";
+        }
+      },
+      interval);
 }
 
 }  // namespace fs

@@ -2,9 +2,12 @@
 
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 
 namespace fs {
@@ -24,5 +27,10 @@ class Periodic {
   bool stopping_ = false;
   std::thread thread_;
 };
+
+// A Periodic that runs `refresh` (e.g. recounting gauges from the database) and logs a failure
+// as "<what> not refreshed: <status>" on standard error; the next run tries again.
+std::unique_ptr<Periodic> RefreshPeriodically(std::function<absl::Status()> refresh,
+                                              absl::Duration interval, std::string what);
 
 }  // namespace fs

@@ -1,7 +1,5 @@
 #include "services/case_records/case_metrics.h"
 
-#include <iostream>
-
 #include "services/case_records/case_store.h"
 
 namespace fs::cases {
@@ -41,13 +39,8 @@ absl::Status OpenCaseGauges::Refresh() {
 }
 
 void OpenCaseGauges::Start(absl::Duration interval) {
-  refresher_ = std::make_unique<Periodic>(
-      [this] {
-        if (absl::Status status = Refresh(); !status.ok()) {
-          std::cerr << "case_records: open case gauges not refreshed: " << status << "\n";
-        }
-      },
-      interval);
+  refresher_ =
+      RefreshPeriodically([this] { return Refresh(); }, interval, "case_records: open case gauges");
 }
 
 }  // namespace fs::cases

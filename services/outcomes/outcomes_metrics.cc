@@ -1,7 +1,5 @@
 #include "services/outcomes/outcomes_metrics.h"
 
-#include <iostream>
-
 #include "services/outcomes/outcomes_store.h"
 
 namespace fs::outcomes {
@@ -40,13 +38,8 @@ absl::Status FrontDoorGauges::Refresh() {
 }
 
 void FrontDoorGauges::Start(absl::Duration interval) {
-  refresher_ = std::make_unique<Periodic>(
-      [this] {
-        if (absl::Status status = Refresh(); !status.ok()) {
-          std::cerr << "outcomes: front door gauges not refreshed: " << status << "\n";
-        }
-      },
-      interval);
+  refresher_ =
+      RefreshPeriodically([this] { return Refresh(); }, interval, "outcomes: front door gauges");
 }
 
 }  // namespace fs::outcomes

@@ -1,7 +1,5 @@
 #include "services/supervision/supervision_metrics.h"
 
-#include <iostream>
-
 #include "common/dates.h"
 #include "services/supervision/supervision_store.h"
 
@@ -66,13 +64,8 @@ absl::Status OverdueGauges::Refresh() {
 }
 
 void OverdueGauges::Start(absl::Duration interval) {
-  refresher_ = std::make_unique<Periodic>(
-      [this] {
-        if (absl::Status status = Refresh(); !status.ok()) {
-          std::cerr << "supervision: GCS gauges not refreshed: " << status << "\n";
-        }
-      },
-      interval);
+  refresher_ =
+      RefreshPeriodically([this] { return Refresh(); }, interval, "supervision: GCS gauges");
 }
 
 }  // namespace fs::supervision
