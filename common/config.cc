@@ -39,6 +39,9 @@ ABSL_FLAG(std::string, tls_cert, "", "Server certificate PEM file (env FS_TLS_CE
 ABSL_FLAG(std::string, tls_key, "", "Server private key PEM file (env FS_TLS_KEY)");
 ABSL_FLAG(std::string, tls_ca, "",
           "CA bundle; when given, clients must present a certificate (env FS_TLS_CA)");
+ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Seconds(60),
+          "How often the TLS files are checked for a renewed certificate or CA (env "
+          "FS_TLS_RELOAD_INTERVAL)");
 ABSL_FLAG(std::string, trust_domain, "fs.local", "SPIFFE trust domain (env FS_TRUST_DOMAIN)");
 ABSL_FLAG(std::string, event_subscribers, "",
           "Where this service's events go: name@host:port[=Type+Type],... (env "
@@ -104,6 +107,7 @@ ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
   config.tls_ca = absl::GetFlag(FLAGS_tls_ca);
+  config.tls_reload_interval = absl::GetFlag(FLAGS_tls_reload_interval);
   config.trust_domain = absl::GetFlag(FLAGS_trust_domain);
   for (auto name :
        absl::StrSplit(absl::GetFlag(FLAGS_trusted_frontends), ',', absl::SkipWhitespace())) {
@@ -137,6 +141,9 @@ ServerConfig ParseServerConfig(int argc, char** argv, const std::string& service
     problem = "--tls_cert and --tls_key go together";
   }
   if (!config.tls_ca.empty() && config.tls_cert.empty()) problem = "--tls_ca needs --tls_cert";
+  if (config.tls_reload_interval < absl::Seconds(1)) {
+    problem = "--tls_reload_interval must be at least 1s";
+  }
   if (config.tls_cert.empty() && !config.insecure_dev_auth && !config.migrate_only) {
     problem = "either TLS (--tls_cert/--tls_key) or --insecure_dev_auth is required";
   }

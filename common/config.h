@@ -31,6 +31,8 @@ struct ServerConfig {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
+  // How often the TLS files are re-read (renewed certificates are served without a restart).
+  absl::Duration tls_reload_interval = absl::Seconds(60);
   std::string trust_domain = "fs.local";
   // Service names (".../service/<name>") allowed to act for a practitioner.
   std::vector<std::string> trusted_frontends;

@@ -8,6 +8,7 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -35,19 +36,30 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
     const ServerConfig& config) {
   if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
-  auto cert = ReadFile(config.tls_cert);
-  if (!cert.ok()) return cert.status();
-  auto key = ReadFile(config.tls_key);
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!config.tls_ca.empty()) {
-    auto ca = ReadFile(config.tls_ca);
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *ca;
-    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  // Unreadable files stop the start here; afterwards the files are re-read when they change,
+  // so that a certificate renewed in place (cert-manager, a mounted Secret) is served without
+  // a restart.
+  for (const std::string* path : {&config.tls_cert, &config.tls_key, &config.tls_ca}) {
+    if (path->empty()) continue;
+    if (auto read = ReadFile(*path); !read.ok()) return read.status();
   }
-  return grpc::SslServerCredentials(options);
+  auto seconds = static_cast<unsigned int>(
+      std::max<int64_t>(1, absl::ToInt64Seconds(config.tls_reload_interval)));
+  std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider;
+  if (config.tls_ca.empty()) {
+    provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        config.tls_key, config.tls_cert, seconds);
+  } else {
+    provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        config.tls_key, config.tls_cert, config.tls_ca, seconds);
+  }
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (!config.tls_ca.empty()) {
+    options.watch_root_certs();
+    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 }  // namespace
@@ -65,6 +77,10 @@ absl::Status Server::Start() {
   auto credentials = MakeCredentials(config_);
   if (!credentials.ok()) return credentials.status();
   grpc::EnableDefaultHealthCheckService(true);
+  // Built before the reflection plugin is registered (builders take the plugins registered
+  // when they are constructed): the plaintext health port describes no API.
+  std::unique_ptr<grpc::ServerBuilder> health_builder;
+  if (config_.health_port != 0) health_builder = std::make_unique<grpc::ServerBuilder>();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat(config_.listen_address, ":", config_.grpc_port),
@@ -83,12 +99,11 @@ absl::Status Server::Start() {
         absl::StrCat("cannot listen on ", config_.listen_address, ":", config_.grpc_port));
   }
   if (config_.health_port != 0) {
-    // Only grpc.health.v1 (and reflection, which every builder gets) in plaintext: Kubernetes
-    // probes do not speak TLS. It says what the main server's health says.
-    grpc::ServerBuilder health_builder;
-    health_builder.AddListeningPort(absl::StrCat(config_.listen_address, ":", config_.health_port),
-                                    grpc::InsecureServerCredentials(), &health_port_);
-    health_server_ = health_builder.BuildAndStart();
+    // Only grpc.health.v1 in plaintext (Kubernetes probes do not speak TLS); it says what the
+    // main server's health says.
+    health_builder->AddListeningPort(absl::StrCat(config_.listen_address, ":", config_.health_port),
+                                     grpc::InsecureServerCredentials(), &health_port_);
+    health_server_ = health_builder->BuildAndStart();
     if (health_server_ == nullptr || health_port_ == 0) {
       server_->Shutdown();
       server_->Wait();
@@ -208,7 +223,9 @@ absl::StatusOr<std::vector<std::unique_ptr<OutboxRelay>>> StartRelays(const Serv
       grpc::experimental::TlsChannelCredentialsOptions tls;
       tls.set_certificate_provider(
           std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-              config.tls_key, config.tls_cert, config.tls_ca, /*refresh_interval_sec=*/60));
+              config.tls_key, config.tls_cert, config.tls_ca,
+              static_cast<unsigned int>(
+                  std::max<int64_t>(1, absl::ToInt64Seconds(config.tls_reload_interval)))));
       tls.watch_root_certs();
       tls.watch_identity_key_cert_pairs();
       tls.set_certificate_verifier(

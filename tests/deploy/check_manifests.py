@@ -767,6 +767,55 @@ def check_chart_behaviour(tools, ctx):
             problems.append(f"with services.workbook.create=false case-records still sends "
                             f"events to workbook: {subs}")
         notes.append("services.workbook.create=false")
+    # The in-cluster database and the database CA: a full set that passes every check, plus
+    # what those options must add.
+    result = tools.helm_template("-f", PRODUCTION_VALUES, "--set",
+                                 "database.cloudNativePG.enabled=true", "--set",
+                                 "database.ca.secretName=fs-postgres-ca")
+    if result.returncode != 0:
+        problems.append(f"database.cloudNativePG.enabled=true does not render: "
+                        f"{stderr_of(result)}")
+    else:
+        rs = RenderSet("helm production, CloudNativePG", result.stdout, "production", True)
+        problems += check_all(rs, ctx)
+        clusters = find(rs.objs, "Cluster")
+        if len(clusters) != 1:
+            problems.append(f"CloudNativePG: {len(clusters)} Cluster objects, expected 1")
+        else:
+            spec = clusters[0]["spec"]
+            roles = sorted(r["name"] for r in spec.get("managed", {}).get("roles", []))
+            want = sorted(r for p in SERVICES.values() for r in (f"fs_{p}", f"fs_{p}_app"))
+            if roles != want:
+                problems.append(f"CloudNativePG: managed roles {roles}, expected {want}")
+            sql = " ".join(spec["bootstrap"]["initdb"].get("postInitApplicationSQL", []))
+            for p in SERVICES.values():
+                if f"CREATE SCHEMA {p} AUTHORIZATION fs_{p}" not in sql:
+                    problems.append(f"CloudNativePG: no schema {p} owned by fs_{p}")
+            conns = int(spec.get("postgresql", {}).get("parameters", {})
+                        .get("max_connections", 100))
+            # Every pod: its pool plus the health probe's connection, at the HPA's maximum.
+            need = sum(h["spec"]["maxReplicas"] * (int(c["data"]["FS_POOL_SIZE"]) + 1)
+                       for h in find(rs.objs, "HorizontalPodAutoscaler")
+                       for c in find(rs.objs, "ConfigMap", h["spec"]["scaleTargetRef"]["name"]))
+            if conns < need:
+                problems.append(f"CloudNativePG: max_connections {conns} is below what the "
+                                f"services may open at their HPA maximum ({need})")
+        for svc in SERVICES:
+            policy = find(rs.objs, "NetworkPolicy", svc)
+            egress = policy[0]["spec"].get("egress", []) if policy else []
+            if not any(peer.get("podSelector", {}).get("matchLabels", {}).get("cnpg.io/cluster")
+                       for rule in egress for peer in rule.get("to", [])):
+                problems.append(f"CloudNativePG: NetworkPolicy {svc} allows no egress to the "
+                                f"cluster's pods")
+            dep = find(rs.objs, "Deployment", svc)
+            if dep:
+                spec = dep[0]["spec"]["template"]["spec"]
+                for c in spec.get("initContainers", []) + spec["containers"]:
+                    if not any(m["mountPath"] == "/var/run/secrets/fs/db-ca"
+                               for m in c.get("volumeMounts", [])):
+                        problems.append(f"Deployment {svc} container {c['name']}: the "
+                                        f"database CA is not mounted")
+        notes.append("database.cloudNativePG.enabled=true with database.ca")
     result = tools.run(["bash", "scripts/render-manifests.sh", "--check"])
     if result.returncode != 0:
         problems.append(f"scripts/render-manifests.sh --check failed:\n"

@@ -5,6 +5,8 @@ Makes a throwaway CA and certificates with the openssl CLI, starts the real bina
 server has a plaintext --health_port for Kubernetes probes, which must serve health alone.
 """
 import os
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -43,6 +45,11 @@ def make_cert(directory, name, san):
             cwd=directory)
 
 
+def make_ca(directory):
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+            "ca.crt", "-days", "2", "-subj", "/CN=fs-test-ca", cwd=directory)
+
+
 def read(directory, name):
     with open(os.path.join(directory, name), "rb") as f:
         return f.read()
@@ -53,8 +60,7 @@ class MutualTlsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         d = cls.tmp.name
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-                "ca.crt", "-days", "2", "-subj", "/CN=fs-test-ca", cwd=d)
+        make_ca(d)
         make_cert(d, "server", "DNS:localhost,URI:spiffe://fs.local/service/case_records")
         make_cert(d, "nhs", "URI:spiffe://fs.local/partner/nhs/RXH")
         make_cert(d, "portal", "URI:spiffe://fs.local/service/portal")
@@ -227,6 +233,82 @@ class MutualTlsTest(unittest.TestCase):
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
                 self.assertEqual(result.returncode, 2, result.stderr)
                 self.assertIn("--health_port", result.stderr)
+
+
+
+
+class CertificateRenewalTest(unittest.TestCase):
+    """A certificate renewed in place (as cert-manager renews a mounted Secret) is served
+    without a restart, and calls go on working."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = cls.tmp.name
+        make_ca(d)
+        make_cert(d, "server", "DNS:localhost,URI:spiffe://fs.local/service/case_records")
+        make_cert(d, "nhs", "URI:spiffe://fs.local/partner/nhs/RXH")
+        (cls.port,) = free_ports(1)
+        admin = os.environ["FS_TEST_DB_URL"]
+        cls.log = open(os.path.join(BUILD, "tls_renewal_test_server.log"), "w")
+        cls.server = subprocess.Popen(
+            [SERVER, "--db_url=" + admin.replace("postgres@", "fs_case_records_app@", 1),
+             "--migration_db_url=" + admin.replace("postgres@", "fs_case_records@", 1),
+             f"--tls_cert={d}/server.crt", f"--tls_key={d}/server.key", f"--tls_ca={d}/ca.crt",
+             f"--grpc_port={cls.port}", "--metrics_port=0", "--tls_reload_interval=1s"],
+            stdout=cls.log, stderr=subprocess.STDOUT)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        cls.server.wait(timeout=15)
+        cls.log.close()
+        cls.tmp.cleanup()
+
+    def served_certificate(self):
+        """The DER certificate the server presents now (None while it does not answer)."""
+        d = self.tmp.name
+        context = ssl.create_default_context(cafile=os.path.join(d, "ca.crt"))
+        context.load_cert_chain(os.path.join(d, "nhs.crt"), os.path.join(d, "nhs.key"))
+        context.set_alpn_protocols(["h2"])
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as raw:
+                with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                    return tls.getpeercert(binary_form=True)
+        except OSError:
+            return None
+
+    def der(self, name):
+        return ssl.PEM_cert_to_DER_cert(read(self.tmp.name, name).decode())
+
+    def lookup_works(self):
+        d = self.tmp.name
+        channel = grpc.secure_channel(f"localhost:{self.port}", grpc.ssl_channel_credentials(
+            root_certificates=read(d, "ca.crt"), private_key=read(d, "nhs.key"),
+            certificate_chain=read(d, "nhs.crt")))
+        try:
+            answer = rpc.ChildProtectionInformationServiceStub(
+                channel).LookupChildProtectionStatus(
+                    pb.LookupChildProtectionStatusRequest(nhs_number="9434765919"), timeout=10)
+            return answer.recent_accesses[0].organisation == "RXH"
+        finally:
+            channel.close()
+
+    def test_a_renewed_certificate_is_served_without_a_restart(self):
+        d = self.tmp.name
+        first = self.der("server.crt")
+        self.assertEqual(eventually(self.served_certificate), first)
+        self.assertTrue(self.lookup_works())
+        make_cert(d, "renewed", "DNS:localhost,URI:spiffe://fs.local/service/case_records")
+        renewed = self.der("renewed.crt")
+        self.assertNotEqual(renewed, first)
+        # Replaced as a mounted Secret is: new files in place of the old.
+        os.replace(os.path.join(d, "renewed.key"), os.path.join(d, "server.key"))
+        os.replace(os.path.join(d, "renewed.crt"), os.path.join(d, "server.crt"))
+        self.assertTrue(eventually(lambda: self.served_certificate() == renewed, seconds=60),
+                        "the server still presents the old certificate")
+        self.assertIsNone(self.server.poll(), "the server restarted or stopped")
+        self.assertTrue(self.lookup_works())
 
 
 if __name__ == "__main__":
