@@ -26,7 +26,8 @@ out="$(mktemp -d)"
 trap 'rm -rf "${out}"' EXIT
 
 "${FS_HELM}" template fs helm/family-safeguarding --namespace family-safeguarding \
-  --set global.kustomizeBase=true --set global.insecureDevAuth=false >"${out}/all.yaml" \
+  --set global.kustomizeBase=true --set global.insecureDevAuth=false --set tls.enabled=false \
+  >"${out}/all.yaml" \
   2> >(grep -v "found symbolic link" >&2)
 /usr/bin/python3 scripts/split-manifests.py "${out}/all.yaml" "${out}/base"
 

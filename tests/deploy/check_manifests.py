@@ -47,6 +47,7 @@ from check_images import dockerfile_entrypoint, dockerfile_uid  # noqa: E402
 
 CHART = "helm/family-safeguarding"
 PRODUCTION_VALUES = f"{CHART}/values-production.yaml"
+DEV_VALUES = f"{CHART}/values-dev.yaml"
 RELEASE, NAMESPACE = "fs", "family-safeguarding"
 # Kubernetes name -> process name (schema, SPIFFE identity, binary, event names).
 SERVICES = {"case-records": "case_records", "workbook": "workbook",
@@ -257,7 +258,7 @@ class RenderSet:
         self.label = label
         self.text = text
         self.objs = load_objects(text)
-        self.mode = mode  # "dev" or "production"
+        self.mode = mode  # "dev", "tls" (TLS, not the production values) or "production"
         self.helm = helm
         self.services = list(services or SERVICES)
 
@@ -371,8 +372,8 @@ def check_set(rs, ctx):
                     p(f"{name} container {c.get('name')}: {e.get('name')} is a literal URL "
                       "with credentials: use a secretKeyRef")
 
-    if rs.mode == "production" and DEV_AUTH.search(rs.text):
-        p("insecure dev auth appears in the production render")
+    if rs.mode != "dev" and DEV_AUTH.search(rs.text):
+        p(f"insecure dev auth appears in the {rs.mode} render")
     if rs.mode == "production" and rs.helm:
         problems.extend(f"[{rs.label}] {m}" for m in check_operator_objects(rs, ctx, by_service))
     return problems
@@ -711,7 +712,8 @@ def check_all(rs, ctx):
 def render_sets(tools, problems):
     sets = []
     renders = [
-        ("helm default", "dev", True, lambda: tools.helm_template()),
+        ("helm default", "tls", True, lambda: tools.helm_template()),
+        ("helm dev", "dev", True, lambda: tools.helm_template("-f", DEV_VALUES)),
         ("helm production", "production", True,
          lambda: tools.helm_template("-f", PRODUCTION_VALUES)),
         ("kustomize dev", "dev", False, lambda: tools.kustomize("deploy/overlays/dev")),
@@ -732,9 +734,9 @@ def render_sets(tools, problems):
 
 def check_chart_behaviour(tools, ctx):
     problems, notes = [], []
-    for extra in ([], ["-f", PRODUCTION_VALUES]):
+    for extra in ([], ["-f", PRODUCTION_VALUES], ["-f", DEV_VALUES]):
         result = tools.run([tools.helm, "lint", "--strict", CHART, *extra])
-        what = "helm lint --strict" + (" -f values-production.yaml" if extra else "")
+        what = "helm lint --strict" + (f" -f {os.path.basename(extra[1])}" if extra else "")
         if result.returncode != 0:
             problems.append(f"{what} failed:\n{result.stdout}{stderr_of(result)}")
         else:
@@ -742,8 +744,10 @@ def check_chart_behaviour(tools, ctx):
     refusals = [
         ("production values with global.insecureDevAuth=true",
          ["-f", PRODUCTION_VALUES, "--set", "global.insecureDevAuth=true"]),
-        ("default values with global.insecureDevAuth=false (no TLS)",
-         ["--set", "global.insecureDevAuth=false"]),
+        ("default values with global.insecureDevAuth=true (with TLS)",
+         ["--set", "global.insecureDevAuth=true"]),
+        ("dev values with global.insecureDevAuth=false (no TLS)",
+         ["-f", DEV_VALUES, "--set", "global.insecureDevAuth=false"]),
     ]
     for what, extra in refusals:
         result = tools.helm_template(*extra)
@@ -754,11 +758,11 @@ def check_chart_behaviour(tools, ctx):
                             f"{stderr_of(result)}")
         else:
             notes.append(f"refuses {what}")
-    result = tools.helm_template("--set", "services.workbook.create=false")
+    result = tools.helm_template("-f", DEV_VALUES, "--set", "services.workbook.create=false")
     if result.returncode != 0:
         problems.append(f"services.workbook.create=false does not render: {stderr_of(result)}")
     else:
-        rs = RenderSet("helm default, workbook create=false", result.stdout, "dev", True,
+        rs = RenderSet("helm dev, workbook create=false", result.stdout, "dev", True,
                        [s for s in SERVICES if s != "workbook"])
         problems += check_all(rs, ctx)
         cm = find(rs.objs, "ConfigMap", "case-records")
@@ -863,7 +867,7 @@ def self_test(sets, ctx):
         return next(o for o in find(objs, "NetworkPolicy")
                     if o["spec"]["podSelector"].get("matchLabels") == PART_OF)
 
-    dev, prod, hprod = "helm default", "kustomize production", "helm production"
+    dev, prod, hprod = "helm dev", "kustomize production", "helm production"
     broken = [
         ("a Deployment without limits", dev,
          lambda o: server(o, "workbook")["resources"].pop("limits")),
@@ -1027,7 +1031,7 @@ def main():
 
     if args.self_test:
         failures = problems + self_test(sets, ctx)
-        if len(sets) != 4:
+        if len(sets) != 5:
             failures.append("not every render succeeded")
         for failure in failures:
             print(f"check_manifests self-test: {failure}", file=sys.stderr)
