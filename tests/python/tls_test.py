@@ -50,6 +50,17 @@ def make_ca(directory):
             "ca.crt", "-days", "2", "-subj", "/CN=fs-test-ca", cwd=directory)
 
 
+def tls_server_args(directory, *extra):
+    """case_records with mutual TLS from the certificates in `directory`."""
+    admin = os.environ["FS_TEST_DB_URL"]
+    d = directory
+    return [SERVER,
+            "--db_url=" + admin.replace("postgres@", "fs_case_records_app@", 1),
+            "--migration_db_url=" + admin.replace("postgres@", "fs_case_records@", 1),
+            f"--tls_cert={d}/server.crt", f"--tls_key={d}/server.key", f"--tls_ca={d}/ca.crt",
+            *extra]
+
+
 def read(directory, name):
     with open(os.path.join(directory, name), "rb") as f:
         return f.read()
@@ -77,13 +88,7 @@ class MutualTlsTest(unittest.TestCase):
 
     @classmethod
     def server_args(cls, *extra):
-        d = cls.tmp.name
-        admin = os.environ["FS_TEST_DB_URL"]
-        return [SERVER,
-                "--db_url=" + admin.replace("postgres@", "fs_case_records_app@", 1),
-                "--migration_db_url=" + admin.replace("postgres@", "fs_case_records@", 1),
-                f"--tls_cert={d}/server.crt", f"--tls_key={d}/server.key",
-                f"--tls_ca={d}/ca.crt", "--trusted_frontends=portal", *extra]
+        return tls_server_args(cls.tmp.name, "--trusted_frontends=portal", *extra)
 
     @classmethod
     def tearDownClass(cls):
@@ -249,13 +254,10 @@ class CertificateRenewalTest(unittest.TestCase):
         make_cert(d, "server", "DNS:localhost,URI:spiffe://fs.local/service/case_records")
         make_cert(d, "nhs", "URI:spiffe://fs.local/partner/nhs/RXH")
         (cls.port,) = free_ports(1)
-        admin = os.environ["FS_TEST_DB_URL"]
         cls.log = open(os.path.join(BUILD, "tls_renewal_test_server.log"), "w")
         cls.server = subprocess.Popen(
-            [SERVER, "--db_url=" + admin.replace("postgres@", "fs_case_records_app@", 1),
-             "--migration_db_url=" + admin.replace("postgres@", "fs_case_records@", 1),
-             f"--tls_cert={d}/server.crt", f"--tls_key={d}/server.key", f"--tls_ca={d}/ca.crt",
-             f"--grpc_port={cls.port}", "--metrics_port=0", "--tls_reload_interval=1s"],
+            tls_server_args(d, f"--grpc_port={cls.port}", "--metrics_port=0",
+                            "--tls_reload_interval=1s"),
             stdout=cls.log, stderr=subprocess.STDOUT)
 
     @classmethod
