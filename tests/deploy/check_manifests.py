@@ -37,8 +37,10 @@ import argparse
 import copy
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import yaml
 
@@ -732,6 +734,51 @@ def render_sets(tools, problems):
     return sets
 
 
+def cloudnative_pg_problems(rs, database_ca):
+    """What an in-cluster CloudNativePG database must come with: one Cluster with the roles and
+    schemas of every service, enough connections for the HPA maxima, egress to its pods."""
+    problems = []
+
+    def p(msg):
+        problems.append(f"[{rs.label}] {msg}")
+
+    clusters = find(rs.objs, "Cluster")
+    if len(clusters) != 1:
+        p(f"{len(clusters)} CloudNativePG Cluster objects, expected 1")
+    else:
+        spec = clusters[0]["spec"]
+        roles = sorted(r["name"] for r in spec.get("managed", {}).get("roles", []))
+        want = sorted(r for x in SERVICES.values() for r in (f"fs_{x}", f"fs_{x}_app"))
+        if roles != want:
+            p(f"Cluster: managed roles {roles}, expected {want}")
+        sql = " ".join(spec["bootstrap"]["initdb"].get("postInitApplicationSQL", []))
+        for x in SERVICES.values():
+            if f"CREATE SCHEMA {x} AUTHORIZATION fs_{x}" not in sql:
+                p(f"Cluster: no schema {x} owned by fs_{x}")
+        conns = int(spec.get("postgresql", {}).get("parameters", {}).get("max_connections", 100))
+        # Every pod: its pool plus the health probe's connection, at the HPA's maximum.
+        need = sum(h["spec"]["maxReplicas"] * (int(c["data"]["FS_POOL_SIZE"]) + 1)
+                   for h in find(rs.objs, "HorizontalPodAutoscaler")
+                   for c in find(rs.objs, "ConfigMap", h["spec"]["scaleTargetRef"]["name"]))
+        if conns < need:
+            p(f"Cluster: max_connections {conns} is below what the services may open at their "
+              f"HPA maximum ({need})")
+    for svc in SERVICES:
+        policy = find(rs.objs, "NetworkPolicy", svc)
+        egress = policy[0]["spec"].get("egress", []) if policy else []
+        if not any(peer.get("podSelector", {}).get("matchLabels", {}).get("cnpg.io/cluster")
+                   for rule in egress for peer in rule.get("to", [])):
+            p(f"NetworkPolicy {svc} allows no egress to the Cluster's pods")
+        dep = find(rs.objs, "Deployment", svc)
+        if database_ca and dep:
+            pod = dep[0]["spec"]["template"]["spec"]
+            for c in pod.get("initContainers", []) + pod["containers"]:
+                if not any(m["mountPath"] == "/var/run/secrets/fs/db-ca"
+                           for m in c.get("volumeMounts", [])):
+                    p(f"Deployment {svc} container {c['name']}: the database CA is not mounted")
+    return problems
+
+
 def check_chart_behaviour(tools, ctx):
     problems, notes = [], []
     for extra in ([], ["-f", PRODUCTION_VALUES], ["-f", DEV_VALUES]):
@@ -781,45 +828,26 @@ def check_chart_behaviour(tools, ctx):
                         f"{stderr_of(result)}")
     else:
         rs = RenderSet("helm production, CloudNativePG", result.stdout, "production", True)
-        problems += check_all(rs, ctx)
-        clusters = find(rs.objs, "Cluster")
-        if len(clusters) != 1:
-            problems.append(f"CloudNativePG: {len(clusters)} Cluster objects, expected 1")
-        else:
-            spec = clusters[0]["spec"]
-            roles = sorted(r["name"] for r in spec.get("managed", {}).get("roles", []))
-            want = sorted(r for p in SERVICES.values() for r in (f"fs_{p}", f"fs_{p}_app"))
-            if roles != want:
-                problems.append(f"CloudNativePG: managed roles {roles}, expected {want}")
-            sql = " ".join(spec["bootstrap"]["initdb"].get("postInitApplicationSQL", []))
-            for p in SERVICES.values():
-                if f"CREATE SCHEMA {p} AUTHORIZATION fs_{p}" not in sql:
-                    problems.append(f"CloudNativePG: no schema {p} owned by fs_{p}")
-            conns = int(spec.get("postgresql", {}).get("parameters", {})
-                        .get("max_connections", 100))
-            # Every pod: its pool plus the health probe's connection, at the HPA's maximum.
-            need = sum(h["spec"]["maxReplicas"] * (int(c["data"]["FS_POOL_SIZE"]) + 1)
-                       for h in find(rs.objs, "HorizontalPodAutoscaler")
-                       for c in find(rs.objs, "ConfigMap", h["spec"]["scaleTargetRef"]["name"]))
-            if conns < need:
-                problems.append(f"CloudNativePG: max_connections {conns} is below what the "
-                                f"services may open at their HPA maximum ({need})")
-        for svc in SERVICES:
-            policy = find(rs.objs, "NetworkPolicy", svc)
-            egress = policy[0]["spec"].get("egress", []) if policy else []
-            if not any(peer.get("podSelector", {}).get("matchLabels", {}).get("cnpg.io/cluster")
-                       for rule in egress for peer in rule.get("to", [])):
-                problems.append(f"CloudNativePG: NetworkPolicy {svc} allows no egress to the "
-                                f"cluster's pods")
-            dep = find(rs.objs, "Deployment", svc)
-            if dep:
-                spec = dep[0]["spec"]["template"]["spec"]
-                for c in spec.get("initContainers", []) + spec["containers"]:
-                    if not any(m["mountPath"] == "/var/run/secrets/fs/db-ca"
-                               for m in c.get("volumeMounts", [])):
-                        problems.append(f"Deployment {svc} container {c['name']}: the "
-                                        f"database CA is not mounted")
+        problems += check_all(rs, ctx) + cloudnative_pg_problems(rs, database_ca=True)
         notes.append("database.cloudNativePG.enabled=true with database.ca")
+    # The same as a kustomize component on the production overlay.
+    overlay = tempfile.mkdtemp(prefix=".check-", dir="deploy/overlays")
+    try:
+        with open(os.path.join(overlay, "kustomization.yaml"), "w") as f:
+            f.write("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                    "resources:\n  - ../production\n"
+                    "components:\n  - ../../components/cloudnative-pg\n")
+        result = tools.kustomize(overlay)
+    finally:
+        shutil.rmtree(overlay)
+    if result.returncode != 0:
+        problems.append(f"the cloudnative-pg component does not render on the production "
+                        f"overlay: {stderr_of(result)}")
+    else:
+        rs = RenderSet("kustomize production + cloudnative-pg", result.stdout, "production",
+                       False)
+        problems += check_all(rs, ctx) + cloudnative_pg_problems(rs, database_ca=False)
+        notes.append("deploy/components/cloudnative-pg on the production overlay")
     result = tools.run(["bash", "scripts/render-manifests.sh", "--check"])
     if result.returncode != 0:
         problems.append(f"scripts/render-manifests.sh --check failed:\n"
