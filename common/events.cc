@@ -77,14 +77,14 @@ std::vector<PreparedStatement> EventStatements() {
                     "AS event_id, o.type, row_number() OVER (PARTITION BY o.case_key ORDER BY "
                     "o.sequence) AS nth ",
                     kPendingWhere, ") t WHERE nth <= ", kPerCaseInBatch, " ORDER BY id LIMIT $3")},
-      {"fs_outbox_depth", absl::StrCat("SELECT count(*) ", kPendingWhere)},
-      // Waiting for a retry still counts as late; parked cases are counted apart.
-      {"fs_outbox_oldest_age",
-       "SELECT greatest(0, coalesce(extract(epoch FROM now() - min(o.occurred_at)), 0))::double "
-       "precision "
-       "FROM outbox o LEFT JOIN outbox_progress p ON p.subscriber = $1 AND p.case_key = "
-       "o.case_key WHERE o.sequence > coalesce(p.acked_sequence, 0) AND p.rejected_event IS NULL "
-       "AND (cardinality($2::text[]) = 0 OR o.type = ANY($2::text[]))"},
+      // One scan for both gauges: the depth counts what is due now; the oldest age also counts
+      // what waits for a retry (still late). Parked cases are counted apart.
+      {"fs_outbox_backlog",
+       "SELECT count(*) FILTER (WHERE p.retry_after IS NULL OR p.retry_after <= now()), "
+       "greatest(0, coalesce(extract(epoch FROM now() - min(o.occurred_at)), 0))::double "
+       "precision FROM outbox o LEFT JOIN outbox_progress p ON p.subscriber = $1 AND "
+       "p.case_key = o.case_key WHERE o.sequence > coalesce(p.acked_sequence, 0) AND "
+       "p.rejected_event IS NULL AND (cardinality($2::text[]) = 0 OR o.type = ANY($2::text[]))"},
       {"fs_outbox_parked",
        "SELECT count(*) FROM outbox_progress WHERE subscriber = $1 AND rejected_event IS NOT "
        "NULL"},
@@ -278,11 +278,10 @@ absl::StatusOr<long long> OutboxRelay::Depth() {
   long long parked = 0;
   double oldest_age = 0;
   auto status = pool_.Transact([&](pqxx::work& tx) {
-    depth =
-        tx.exec_prepared1("fs_outbox_depth", subscriber_.name, types_literal_)[0].as<long long>();
+    auto backlog = tx.exec_prepared1("fs_outbox_backlog", subscriber_.name, types_literal_);
+    depth = backlog[0].as<long long>();
+    oldest_age = backlog[1].as<double>();
     parked = tx.exec_prepared1("fs_outbox_parked", subscriber_.name)[0].as<long long>();
-    oldest_age =
-        tx.exec_prepared1("fs_outbox_oldest_age", subscriber_.name, types_literal_)[0].as<double>();
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

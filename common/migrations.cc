@@ -20,6 +20,21 @@ std::string MigrationChecksum(const Migration& migration) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
+namespace {
+
+// version -> checksum of what schema_migrations records as applied.
+std::map<std::string, std::string> AppliedMigrations(pqxx::transaction_base& tx,
+                                                     const std::string& schema) {
+  std::map<std::string, std::string> applied;
+  for (const auto& row : tx.exec(absl::StrCat("SELECT version, checksum FROM ",
+                                              tx.quote_name(schema), ".schema_migrations"))) {
+    applied[row[0].as<std::string>()] = row[1].as<std::string>();
+  }
+  return applied;
+}
+
+}  // namespace
+
 absl::Status ApplyMigrations(pqxx::connection& conn, const std::string& schema,
                              const std::vector<Migration>& migrations,
                              const std::string& runtime_role) {
@@ -47,10 +62,7 @@ absl::Status ApplyMigrations(pqxx::connection& conn, const std::string& schema,
     std::map<std::string, std::string> applied;
     {
       pqxx::read_transaction tx(conn);
-      for (const auto& row : tx.exec(absl::StrCat("SELECT version, checksum FROM ",
-                                                  tx.quote_name(schema), ".schema_migrations"))) {
-        applied[row[0].as<std::string>()] = row[1].as<std::string>();
-      }
+      applied = AppliedMigrations(tx, schema);
     }
     for (const auto& migration : migrations) {
       std::string checksum = MigrationChecksum(migration);
@@ -150,10 +162,7 @@ absl::Status VerifyMigrations(const std::string& db_url, const std::string& sche
                        " has no migrations applied: run the service with "
                        "--migrate_only and the schema owner's --migration_db_url first"));
     }
-    for (const auto& row : tx.exec(absl::StrCat("SELECT version, checksum FROM ",
-                                                tx.quote_name(schema), ".schema_migrations"))) {
-      applied[row[0].as<std::string>()] = row[1].as<std::string>();
-    }
+    applied = AppliedMigrations(tx, schema);
   } catch (const pqxx::insufficient_privilege& e) {
     // The grants come with the migrations: a runtime role without them means none ran here.
     return absl::FailedPreconditionError(

@@ -8,7 +8,6 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <signal.h>
 
-#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -24,6 +23,11 @@ namespace fs {
 namespace {
 
 constexpr char kLivenessService[] = "liveness";
+
+// How often TLS files are re-read, as the certificate providers take it (validated >= 1 s).
+unsigned int ReloadSeconds(const ServerConfig& config) {
+  return static_cast<unsigned int>(absl::ToInt64Seconds(config.tls_reload_interval));
+}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -43,8 +47,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
     if (path->empty()) continue;
     if (auto read = ReadFile(*path); !read.ok()) return read.status();
   }
-  auto seconds = static_cast<unsigned int>(
-      std::max<int64_t>(1, absl::ToInt64Seconds(config.tls_reload_interval)));
+  unsigned int seconds = ReloadSeconds(config);
   std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider;
   if (config.tls_ca.empty()) {
     provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
@@ -223,9 +226,7 @@ absl::StatusOr<std::vector<std::unique_ptr<OutboxRelay>>> StartRelays(const Serv
       grpc::experimental::TlsChannelCredentialsOptions tls;
       tls.set_certificate_provider(
           std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-              config.tls_key, config.tls_cert, config.tls_ca,
-              static_cast<unsigned int>(
-                  std::max<int64_t>(1, absl::ToInt64Seconds(config.tls_reload_interval)))));
+              config.tls_key, config.tls_cert, config.tls_ca, ReloadSeconds(config)));
       tls.watch_root_certs();
       tls.watch_identity_key_cert_pairs();
       tls.set_certificate_verifier(

@@ -325,15 +325,15 @@ def closure(roots, packages):
     for name, info in packages.items():
         for p in info["provides"]:
             providers.setdefault(p, set()).add(name)
-    seen, todo = set(), list(roots)
-    while todo:
-        name = todo.pop()
+    seen, to_visit = set(), list(roots)
+    while to_visit:
+        name = to_visit.pop()
         for real in ({name} if name in packages else set()) | providers.get(name, set()):
             if real in seen:
                 continue
             seen.add(real)
             for alts in packages[real]["depends"]:
-                todo.extend(alts)
+                to_visit.extend(alts)
     return seen
 
 

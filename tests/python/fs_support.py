@@ -3,6 +3,7 @@ starting a binary."""
 import os
 import socket
 import subprocess
+import sys
 import time
 
 import grpc
@@ -27,6 +28,21 @@ def free_port():
 def role_url(role):
     """The URL of `role` (e.g. fs_workbook_app) on the cluster scripts/test.sh started."""
     return os.environ["FS_TEST_DB_URL"].replace("postgres@", f"{role}@", 1)
+
+
+def migrate(binary, service, log):
+    """Applies `service`'s migrations as its schema owner (granting its app role), as `make run`
+    does before serving."""
+    subprocess.run([binary, f"--db_url={role_url(f'fs_{service}_app')}",
+                    f"--migration_db_url={role_url(f'fs_{service}')}", "--migrate_only"],
+                   stdout=log, stderr=subprocess.STDOUT, timeout=120, check=True)
+
+
+def print_log_tail(log, path, what="servers' output", chars=4000):
+    """Writes the end of the processes' shared log to stderr (a set-up that failed)."""
+    log.flush()
+    with open(path) as f:
+        sys.stderr.write(f"{what}:\n" + f.read()[-chars:])
 
 
 def eventually(check, seconds=30):

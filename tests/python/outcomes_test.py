@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.join(BUILD, "py"))
 
 import grpc  # noqa: E402
 from fs_support import eventually, free_ports, launch  # noqa: E402
+from fs_support import migrate, print_log_tail  # noqa: E402
 from fs_support import role_url as url  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
@@ -96,9 +97,7 @@ class OutcomesBinaryTest(unittest.TestCase):
         cls.processes = []
         try:
             for svc, binary in (("case_records", CASES_BIN), ("outcomes", OUTCOMES_BIN)):
-                subprocess.run([binary, f"--db_url={url(f'fs_{svc}_app')}",
-                                f"--migration_db_url={url(f'fs_{svc}')}", "--migrate_only"],
-                               stdout=cls.log, stderr=subprocess.STDOUT, timeout=120, check=True)
+                migrate(binary, svc, cls.log)
             cls.cases_port, cls.cases_metrics, cls.oc_port, cls.oc_metrics = free_ports(4)
             cls.cases_server, cls.cases_channel = cls.launch(
                 [CASES_BIN, f"--db_url={url('fs_case_records_app')}",
@@ -112,9 +111,7 @@ class OutcomesBinaryTest(unittest.TestCase):
             cls.intake = orpc.PartnerIntakeServiceStub(cls.oc_channel)
             cls.outcomes = orpc.OutcomesServiceStub(cls.oc_channel)
         except BaseException:
-            cls.log.flush()
-            with open(cls.log_path) as log:
-                sys.stderr.write("servers' output:\n" + log.read()[-4000:])
+            print_log_tail(cls.log, cls.log_path)
             cls.tearDownClass()
             raise
 

@@ -33,6 +33,7 @@ sys.path.insert(0, os.path.join(BUILD, "py"))
 import grpc  # noqa: E402
 import yaml  # noqa: E402  (python3-yaml, scripts/packages.txt)
 from fs_support import ServerExited, eventually, free_ports, launch  # noqa: E402
+from fs_support import migrate, print_log_tail  # noqa: E402
 from fs_support import role_url as url  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
@@ -118,9 +119,7 @@ class PrometheusEndToEndTest(unittest.TestCase):
         try:
             for svc in SERVICES:
                 binary = cls.binary(svc)
-                subprocess.run([binary, f"--db_url={url(f'fs_{svc}_app')}",
-                                f"--migration_db_url={url(f'fs_{svc}')}", "--migrate_only"],
-                               stdout=cls.log, stderr=subprocess.STDOUT, timeout=120, check=True)
+                migrate(binary, svc, cls.log)
             for attempt in range(3):
                 ports = free_ports(9)
                 cls.grpc_port = dict(zip(SERVICES, ports[0:4]))
@@ -249,9 +248,7 @@ class PrometheusEndToEndTest(unittest.TestCase):
 
     @classmethod
     def dump_log(cls):
-        cls.log.flush()
-        with open(cls.log_path) as log:
-            sys.stderr.write("servers' and prometheus' output:\n" + log.read()[-6000:])
+        print_log_tail(cls.log, cls.log_path, "servers' and prometheus' output", 6000)
 
     @classmethod
     def tearDownClass(cls):

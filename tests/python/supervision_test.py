@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.join(BUILD, "py"))
 
 import grpc  # noqa: E402
 from fs_support import ServerExited, eventually, free_ports, launch  # noqa: E402
+from fs_support import migrate, print_log_tail  # noqa: E402
 from fs_support import role_url as url  # noqa: E402
 from fs.cases.v1 import case_records_pb2 as pb  # noqa: E402
 from fs.cases.v1 import case_records_pb2_grpc as rpc  # noqa: E402
@@ -103,9 +104,7 @@ class SupervisionBinaryTest(unittest.TestCase):
             # services started are wired up): migrate as the schema owner first, then serve as
             # the app role (the owner URL given too, as `make run` does).
             for svc, binary in (("case_records", CASES_BIN), ("supervision", SUPERVISION_BIN)):
-                subprocess.run([binary, f"--db_url={url(f'fs_{svc}_app')}",
-                                f"--migration_db_url={url(f'fs_{svc}')}", "--migrate_only"],
-                               stdout=cls.log, stderr=subprocess.STDOUT, timeout=120, check=True)
+                migrate(binary, svc, cls.log)
             # Supervision first: case_records is told where it listens. A free port can be taken
             # by someone else before the binary binds it; then the binary exits and we retry.
             for attempt in range(3):
@@ -133,9 +132,7 @@ class SupervisionBinaryTest(unittest.TestCase):
             cls.cases = rpc.CaseRecordsServiceStub(cls.cases_channel)
             cls.cases_health = health_pb2_grpc.HealthStub(cls.cases_channel)
         except BaseException:
-            cls.log.flush()
-            with open(cls.log_path) as log:
-                sys.stderr.write("servers' output:\n" + log.read()[-4000:])
+            print_log_tail(cls.log, cls.log_path)
             cls.tearDownClass()
             raise
 
